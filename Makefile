@@ -1,0 +1,33 @@
+# The README's two commands are `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+EMULATOR := tests/adapters/telegram/emulator
+
+.PHONY: run test setup test-setup bench clean
+
+$(BIN)/dilemmabot: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+setup: $(BIN)/dilemmabot
+
+## Set up and run the bot (console when no Telegram/Matrix credentials are set).
+run: setup
+	$(BIN)/dilemmabot run
+
+## Set up everything the tests need (Python packages, the Telegram emulator, Synapse), then run every test.
+test: test-setup
+	$(BIN)/pytest
+
+test-setup: setup
+	npm ci --prefix $(EMULATOR) --no-audit --no-fund --loglevel=error
+	bash scripts/install-synapse.sh
+
+bench: setup
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .venv-synapse $(EMULATOR)/node_modules

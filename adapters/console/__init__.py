@@ -1,0 +1,123 @@
+"""Console adapter: one terminal plays a whole group, no account needed.
+
+Each input line is a chat message.  ``@name `` in front speaks as that user
+(default ``you``); ``dm `` after it speaks in that user's private chat with
+the bot (for ``/selftest``).  A bare number votes for that option.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import IO, AsyncIterator
+
+from bot.commands import parse_command
+from bot.effects import Edit, NextButton, Post, Reply, VoteButton
+from bot.events import CommandIssued, Command, NextPart, Sender, Vote
+from bot.pseudonym import Pseudonymizer
+from bot.richtext import to_plain
+from bot.runner import Runner
+
+PLATFORM = "console"
+GROUP = "local"
+DEFAULT_USER = "you"
+TALLY_INTERVAL = timedelta(0)  # a terminal has no rate limit; edits are not printed anyway
+RULE = "─" * 60
+
+
+@dataclass(frozen=True)
+class Line:
+    user: str
+    private: bool
+    text: str
+
+
+def parse_line(raw: str) -> Line | None:
+    """``@alice dm /selftest lmb`` -> Line("alice", True, "/selftest lmb")."""
+    text = raw.strip()
+    user = DEFAULT_USER
+    if text.startswith("@"):
+        name, _, text = text[1:].partition(" ")
+        user = name.strip() or DEFAULT_USER
+        text = text.strip()
+    private = False
+    if text.casefold().startswith("dm "):
+        private, text = True, text[3:].strip()
+    return Line(user, private, text) if text else None
+
+
+def line_command(text: str) -> Command | None:
+    """Commands, plus the console's shortcuts: ``2`` votes for option 2, ``n`` is next."""
+    if text.isdigit():
+        return Vote(text)
+    if text.casefold() == "n":
+        return NextPart()
+    return parse_command(text)
+
+
+class ConsoleTransport:
+    """Prints what the bot says.  Live tally edits are not printed: results are."""
+
+    def __init__(self, out: IO[str], pseudonyms: Pseudonymizer, names: dict[str, str]):
+        self.out = out
+        self.pseudonyms = pseudonyms
+        self.names = names
+        self._next_id = 0
+
+    def _where(self, chat: str) -> str:
+        return "" if chat == f"{PLATFORM}:{GROUP}" else f"[dm {self.names.get(chat, '?')}] "
+
+    async def post(self, message: Post) -> str:
+        self._next_id += 1
+        print(RULE, file=self.out)
+        print(self._where(message.chat) + to_plain(message.text), file=self.out)
+        votes = [b for b in message.buttons if isinstance(b, VoteButton)]
+        if votes:
+            print("   ".join(f"[{i}] {b.emoji} {b.label}" for i, b in enumerate(votes, 1)), file=self.out)
+        nexts = [b for b in message.buttons if isinstance(b, NextButton)]
+        if nexts:
+            print(f"[n] {nexts[0].label}", file=self.out)
+        if message.chart is not None:
+            print(f"(chart: {message.chart.subtitle})", file=self.out)
+        self.out.flush()
+        return str(self._next_id)
+
+    async def edit(self, message: Edit, platform_id: str) -> None:
+        return None
+
+    async def reply(self, message: Reply) -> None:
+        name = self.names.get(message.user, "?")
+        print(f"{self._where(message.chat)}→ @{name}: {to_plain(message.text)}", file=self.out)
+        self.out.flush()
+
+
+async def stdin_lines(stream: IO[str]) -> AsyncIterator[str]:
+    loop = asyncio.get_running_loop()
+    while True:
+        line = await loop.run_in_executor(None, stream.readline)
+        if not line:
+            return
+        yield line
+
+
+async def run_console(runner: Runner, transport: ConsoleTransport, pseudonyms: Pseudonymizer,
+                      controllers: frozenset[str], lines: AsyncIterator[str]) -> None:
+    """Feed every line to the engine until the input ends."""
+    await runner.start()
+    try:
+        async for raw in lines:
+            line = parse_line(raw)
+            if line is None:
+                continue
+            command = line_command(line.text)
+            if command is None:
+                continue  # ordinary chat
+            user = pseudonyms.user(PLATFORM, line.user)
+            chat = pseudonyms.chat(PLATFORM, f"dm-{line.user}" if line.private else GROUP, private=line.private)
+            transport.names[user] = line.user
+            transport.names[chat] = line.user
+            sender = Sender(user, controller=line.user in controllers)
+            await runner.handle(CommandIssued(chat, sender, command, runner.clock(), private=line.private))
+    finally:
+        await runner.stop()

@@ -1,0 +1,371 @@
+"""Load and validate dilemma cases from YAML.
+
+A case file is checked on the YAML node tree, so every problem names the
+file, the line and the field (``FILE:LINE: FIELD: message``).  A broken file
+never stops the bot: :func:`load_library` reports it and skips it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+LANGUAGES = ("nb", "en")
+PRIMARY_LANGUAGE = "nb"
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+@dataclass(frozen=True)
+class Localized:
+    """A text in bokmål (required) and optionally English."""
+
+    nb: str
+    en: str | None = None
+
+    def get(self, lang: str) -> str:
+        """The text in ``lang``, falling back to bokmål."""
+        return self.en if lang == "en" and self.en else self.nb
+
+
+@dataclass(frozen=True)
+class Option:
+    key: str
+    emoji: str
+    label: Localized
+
+
+BUILTIN_OPTIONS: dict[str, Option] = {
+    "red": Option("red", "🔴", Localized("Rødt lys", "Red light")),
+    "green": Option("green", "🟢", Localized("Grønt lys", "Green light")),
+    "habil": Option("habil", "✅", Localized("Habil", "Not disqualified (habil)")),
+    "inhabil": Option("inhabil", "❌", Localized("Inhabil", "Disqualified (inhabil)")),
+}
+DEFAULT_OPTIONS = ("red", "green")
+
+
+@dataclass(frozen=True)
+class Reference:
+    id: str
+    law: Localized
+    section: str
+    summary: Localized
+
+
+@dataclass(frozen=True)
+class Point:
+    text: Localized
+    refs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Part:
+    title: Localized
+    text: Localized
+    question: Localized
+    options: tuple[Option, ...]
+    points: tuple[Point, ...]
+    references: tuple[Reference, ...] = ()
+
+    @property
+    def votable(self) -> bool:
+        return bool(self.options)
+
+    def option(self, key: str) -> Option | None:
+        return next((o for o in self.options if o.key == key), None)
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    source: str
+    title: Localized
+    parts: tuple[Part, ...]
+    tags: tuple[str, ...] = ()
+    intro: Localized | None = None
+    path: str = ""
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.field}: {self.message}"
+
+
+class CaseError(Exception):
+    """A case file could not be loaded; ``problems`` says where and why."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__("\n".join(map(str, problems)))
+        self.problems = problems
+
+
+@dataclass
+class Library:
+    cases: dict[str, Case] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    def get(self, case_id: str) -> Case | None:
+        return self.cases.get(case_id)
+
+
+_CASE_FIELDS = {"id", "source", "tags", "title", "intro", "parts"}
+_PART_FIELDS = {"title", "text", "question", "options", "points", "references"}
+
+
+class _Reader:
+    """Walks one file's node tree, building values and collecting problems."""
+
+    def __init__(self, file: str):
+        self.file = file
+        self.problems: list[Problem] = []
+
+    def problem(self, node: Node | None, where: str, message: str) -> None:
+        line = node.start_mark.line + 1 if node is not None else 1
+        self.problems.append(Problem(self.file, line, where, message))
+
+    def mapping(self, node: Node, where: str, allowed: set[str]) -> dict[str, Node] | None:
+        if not isinstance(node, MappingNode):
+            self.problem(node, where, "expected a mapping")
+            return None
+        out: dict[str, Node] = {}
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, ScalarNode) else None
+            name = f"{where}.{key}" if where else str(key)
+            if key not in allowed:
+                self.problem(key_node, name, f"unknown field (allowed: {', '.join(sorted(allowed))})")
+            elif key in out:
+                self.problem(key_node, name, "field given twice")
+            else:
+                out[key] = value_node
+        return out
+
+    def string(self, node: Node | None, where: str, parent: Node, required: bool = True) -> str | None:
+        if node is None:
+            if required:
+                self.problem(parent, where, "missing required field")
+            return None
+        if not isinstance(node, ScalarNode) or node.tag.endswith(":null"):
+            self.problem(node, where, "expected text")
+            return None
+        text = str(node.value).strip()
+        if required and not text:
+            self.problem(node, where, "must not be empty")
+            return None
+        return text
+
+    def localized(self, node: Node | None, where: str, parent: Node, required: bool = True) -> Localized | None:
+        if node is None:
+            if required:
+                self.problem(parent, where, "missing required field")
+            return None
+        fields = self.mapping(node, where, set(LANGUAGES))
+        if fields is None:
+            return None
+        nb = self.string(fields.get("nb"), f"{where}.nb", node)
+        en = self.string(fields.get("en"), f"{where}.en", node, required=False) if "en" in fields else None
+        return Localized(nb, en) if nb is not None else None
+
+    def sequence(self, node: Node, where: str) -> list[Node] | None:
+        if not isinstance(node, SequenceNode):
+            self.problem(node, where, "expected a list")
+            return None
+        return list(node.value)
+
+    def identifier(self, node: Node | None, where: str, parent: Node) -> str | None:
+        value = self.string(node, where, parent)
+        if value is not None and not _ID.match(value):
+            self.problem(node, where, f"{value!r} is not a valid id (lower-case letters, digits and '-')")
+            return None
+        return value
+
+    def case(self, root: Node, stem: str) -> Case | None:
+        fields = self.mapping(root, "", _CASE_FIELDS)
+        if fields is None:
+            return None
+        case_id = self.identifier(fields.get("id"), "id", root)
+        if case_id is not None and case_id != stem:
+            self.problem(fields["id"], "id", f"{case_id!r} must match the file name {stem!r}")
+        source = self.string(fields.get("source"), "source", root)
+        title = self.localized(fields.get("title"), "title", root)
+        intro = self.localized(fields.get("intro"), "intro", root, required=False)
+        tags = self.tags(fields.get("tags"))
+        parts = self.parts(fields.get("parts"), root)
+        if None in (case_id, source, title, parts):
+            return None
+        return Case(case_id, source, title, parts, tags, intro, self.file)
+
+    def tags(self, node: Node | None) -> tuple[str, ...]:
+        if node is None:
+            return ()
+        items = self.sequence(node, "tags") or []
+        return tuple(t for i, n in enumerate(items) if (t := self.string(n, f"tags[{i}]", node)))
+
+    def parts(self, node: Node | None, root: Node) -> tuple[Part, ...] | None:
+        if node is None:
+            self.problem(root, "parts", "missing required field")
+            return None
+        items = self.sequence(node, "parts")
+        if items is None:
+            return None
+        if not items:
+            self.problem(node, "parts", "a case needs at least one part")
+            return None
+        before = len(self.problems)
+        parts = [self.part(n, f"parts[{i + 1}]") for i, n in enumerate(items)]
+        if len(self.problems) > before:
+            return None
+        return tuple(p for p in parts if p is not None)
+
+    def part(self, node: Node, where: str) -> Part | None:
+        fields = self.mapping(node, where, _PART_FIELDS)
+        if fields is None:
+            return None
+        title = self.localized(fields.get("title"), f"{where}.title", node, required=False)
+        text = self.localized(fields.get("text"), f"{where}.text", node)
+        question = self.localized(fields.get("question"), f"{where}.question", node)
+        options = self.options(fields.get("options"), f"{where}.options")
+        references = self.references(fields.get("references"), f"{where}.references")
+        points = self.points(fields.get("points"), f"{where}.points", node, {r.id for r in references})
+        if None in (text, question, options, points):
+            return None
+        return Part(title or Localized(""), text, question, options, points, references)
+
+    def options(self, node: Node | None, where: str) -> tuple[Option, ...] | None:
+        if node is None:
+            return tuple(BUILTIN_OPTIONS[k] for k in DEFAULT_OPTIONS)
+        items = self.sequence(node, where)
+        if items is None:
+            return None
+        options: list[Option] = []
+        for i, item in enumerate(items):
+            here = f"{where}[{i + 1}]"
+            if isinstance(item, ScalarNode):
+                key = str(item.value)
+                if key not in BUILTIN_OPTIONS:
+                    self.problem(item, here, f"unknown option key {key!r} (built-in: {', '.join(BUILTIN_OPTIONS)}; "
+                                 "or give a mapping with key, emoji and label)")
+                    continue
+                option = BUILTIN_OPTIONS[key]
+            else:
+                fields = self.mapping(item, here, {"key", "emoji", "label"})
+                if fields is None:
+                    continue
+                key = self.identifier(fields.get("key"), f"{here}.key", item)
+                emoji = self.string(fields.get("emoji"), f"{here}.emoji", item)
+                label = self.localized(fields.get("label"), f"{here}.label", item)
+                if None in (key, emoji, label):
+                    continue
+                option = Option(key, emoji, label)
+            if any(o.key == option.key or o.emoji == option.emoji for o in options):
+                self.problem(item, here, f"option {option.key!r} repeats a key or emoji")
+                continue
+            options.append(option)
+        if len(options) == 1:
+            self.problem(node, where, "a vote needs at least two options (or [] for no vote)")
+            return None
+        return tuple(options) if len(options) == len(items) else None
+
+    def references(self, node: Node | None, where: str) -> tuple[Reference, ...]:
+        if node is None:
+            return ()
+        refs: list[Reference] = []
+        for i, item in enumerate(self.sequence(node, where) or []):
+            here = f"{where}[{i + 1}]"
+            fields = self.mapping(item, here, {"id", "law", "section", "summary"})
+            if fields is None:
+                continue
+            ref_id = self.identifier(fields.get("id"), f"{here}.id", item)
+            law = self.localized(fields.get("law"), f"{here}.law", item)
+            section = self.string(fields.get("section"), f"{here}.section", item)
+            summary = self.localized(fields.get("summary"), f"{here}.summary", item)
+            if ref_id is not None and any(r.id == ref_id for r in refs):
+                self.problem(fields["id"], f"{here}.id", f"duplicate reference id {ref_id!r}")
+                continue
+            if None not in (ref_id, law, section, summary):
+                refs.append(Reference(ref_id, law, section, summary))
+        return tuple(refs)
+
+    def points(self, node: Node | None, where: str, parent: Node, ref_ids: set[str]) -> tuple[Point, ...] | None:
+        if node is None:
+            self.problem(parent, where, "missing required field")
+            return None
+        items = self.sequence(node, where)
+        if items is None:
+            return None
+        points: list[Point] = []
+        for i, item in enumerate(items):
+            here = f"{where}[{i + 1}]"
+            fields = self.mapping(item, here, {*LANGUAGES, "refs"})
+            if fields is None:
+                continue
+            refs_node = fields.pop("refs", None)
+            text = self.localized_fields(fields, here, item)
+            refs: list[str] = []
+            for j, ref_node in enumerate(self.sequence(refs_node, f"{here}.refs") or [] if refs_node else []):
+                ref = self.string(ref_node, f"{here}.refs[{j + 1}]", refs_node)
+                if ref is not None and ref not in ref_ids:
+                    self.problem(ref_node, f"{here}.refs[{j + 1}]", f"{ref!r} is not in this part's references")
+                elif ref is not None:
+                    refs.append(ref)
+            if text is not None:
+                points.append(Point(text, tuple(refs)))
+        return tuple(points) if len(points) == len(items) else None
+
+    def localized_fields(self, fields: dict[str, Node], where: str, node: Node) -> Localized | None:
+        nb = self.string(fields.get("nb"), f"{where}.nb", node)
+        en = self.string(fields.get("en"), f"{where}.en", node, required=False) if "en" in fields else None
+        return Localized(nb, en) if nb is not None else None
+
+
+def load_case(path: str | Path) -> Case:
+    """Load one case file; raise :class:`CaseError` naming every problem."""
+    path = Path(path)
+    reader = _Reader(str(path))
+    try:
+        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        raise CaseError([Problem(str(path), line, "yaml", str(exc.problem or exc).strip())]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CaseError([Problem(str(path), 1, "file", str(exc))]) from None
+    if root is None:
+        raise CaseError([Problem(str(path), 1, "file", "the file is empty")])
+    case = reader.case(root, path.stem)
+    if reader.problems or case is None:
+        raise CaseError(reader.problems or [Problem(str(path), 1, "file", "not a valid case")])
+    return case
+
+
+def case_files(paths: Iterable[str | Path]) -> list[Path]:
+    """Expand directories into their ``*.yaml``/``*.yml`` files, sorted."""
+    files: list[Path] = []
+    for p in map(Path, paths):
+        files.extend(sorted([*p.glob("*.yaml"), *p.glob("*.yml")]) if p.is_dir() else [p])
+    return files
+
+
+def load_library(*paths: str | Path) -> Library:
+    """Load every case below ``paths``; broken files go to ``problems``."""
+    library = Library()
+    for path in case_files(paths):
+        try:
+            case = load_case(path)
+        except CaseError as exc:
+            library.problems.extend(exc.problems)
+            continue
+        if case.id in library.cases:
+            library.problems.append(Problem(str(path), 1, "id", f"{case.id!r} is already defined in {library.cases[case.id].path}"))
+            continue
+        library.cases[case.id] = case
+    return library

@@ -1,0 +1,167 @@
+"""``dilemmabot``: run the bot, validate cases, list them, export results."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import io
+import json
+import logging
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Sequence
+
+from bot.cases import CaseError, Library, case_files, load_case, load_library
+from bot.config import Config
+from bot.logs import setup_logging
+from bot.pseudonym import Pseudonymizer
+from bot.store import Store
+
+log = logging.getLogger("dilemmabot")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    command = args.command or "run"
+    config = Config.load(db_path=getattr(args, "db", None), lang=getattr(args, "lang", None))
+    setup_logging(config.log_level, config.secrets())
+    if command == "validate":
+        return validate(args.paths or [str(config.cases_dir)])
+    if command == "cases":
+        return list_cases(config, args.lang or config.lang)
+    if command == "export":
+        return asyncio.run(export(config, args.format, args.since, args.case, sys.stdout))
+    platform = "console" if command == "console" else config.platform
+    controllers = args.controllers if command == "console" else "you"
+    return asyncio.run(run(config, platform, frozenset(controllers.split(","))))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dilemmabot", description="Ethics dilemmas for local councillors, in chat.")
+    sub = parser.add_subparsers(dest="command")
+    run_parser = sub.add_parser("run", help="start the bot: Telegram or Matrix if configured, else the console")
+    run_parser.add_argument("--db", help="SQLite database (default data/dilemmabot.db)")
+    console = sub.add_parser("console", help="play in this terminal; '@name ' speaks as another user")
+    console.add_argument("--db", help="SQLite database (default data/dilemmabot.db)")
+    console.add_argument("--lang", choices=["nb", "en"], help="language of new chats")
+    console.add_argument("--controllers", default="you", help="comma-separated names that may run rounds (default: you)")
+    validate_parser = sub.add_parser("validate", help="check dilemma files; prints FILE:LINE: FIELD: message")
+    validate_parser.add_argument("paths", nargs="*", help="files or folders (default: the dilemmas folder)")
+    cases = sub.add_parser("cases", help="list the dilemmas")
+    cases.add_argument("--lang", choices=["nb", "en"])
+    export_parser = sub.add_parser("export", help="per-round, per-part counts; never user ids")
+    export_parser.add_argument("--db", help="SQLite database (default data/dilemmabot.db)")
+    export_parser.add_argument("--format", choices=["json", "csv"], default="json")
+    export_parser.add_argument("--since", type=_date, help="only rounds started on or after this date (YYYY-MM-DD)")
+    export_parser.add_argument("--case", help="only rounds of this case id")
+    return parser
+
+
+def _date(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date: {text!r} (use YYYY-MM-DD)") from None
+
+
+def validate(paths: list[str]) -> int:
+    files = case_files(paths)
+    problems = []
+    for path in files:
+        try:
+            load_case(path)
+        except CaseError as exc:
+            problems.extend(exc.problems)
+    for problem in problems:
+        print(problem)
+    if not files:
+        print("no case files found", file=sys.stderr)
+        return 1
+    print(f"{len(files)} file(s), {len(problems)} problem(s)", file=sys.stderr)
+    return 1 if problems else 0
+
+
+def _library(config: Config) -> Library:
+    library = load_library(config.cases_dir)
+    for problem in library.problems:
+        log.error("skipped broken case: %s", problem)
+    return library
+
+
+def list_cases(config: Config, lang: str) -> int:
+    for case in sorted(_library(config).cases.values(), key=lambda c: c.id):
+        print(f"{case.id}\t{case.title.get(lang)}\t{len(case.parts)}")
+    return 0
+
+
+async def export(config: Config, fmt: str, since: datetime | None, case_id: str | None, out: Any) -> int:
+    store = await Store.open(config.db_path, config.synchronous)
+    try:
+        rows = await store.export_rows(since, case_id)
+    finally:
+        await store.close()
+    pseudonyms = Pseudonymizer.from_file(config.secret_file)
+    library = _library(config)
+    for row in rows:
+        row["chat"] = pseudonyms.export_chat(row["chat"])
+        case = library.get(row["case"])
+        for part in row["parts"]:
+            keys = [o.key for o in case.parts[part["index"] - 1].options] if case else sorted(part["counts"])
+            part["counts"] = {key: part["counts"].get(key, 0) for key in keys}
+            part["total"] = sum(part["counts"].values())
+    if fmt == "json":
+        json.dump(rows, out, ensure_ascii=False, indent=2)
+        out.write("\n")
+    else:
+        out.write(_csv(rows))
+    return 0
+
+
+def _csv(rows: list[dict[str, Any]]) -> str:
+    options = sorted({key for row in rows for part in row["parts"] for key in part["counts"]})
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["round", "case", "chat", "selftest", "started_at", "finished_at", "part", "opened_at",
+                     "closed_at", "total", *options])
+    for row in rows:
+        for part in row["parts"]:
+            writer.writerow([row["id"], row["case"], row["chat"], int(row["selftest"]), row["started_at"],
+                             row["finished_at"] or "", part["index"], part["opened_at"], part["closed_at"] or "",
+                             part["total"], *(part["counts"].get(key, "") for key in options)])
+    return buffer.getvalue()
+
+
+async def run(config: Config, platform: str, controllers: frozenset[str]) -> int:
+    from bot.runner import Runner
+
+    library = _library(config)
+    pseudonyms = Pseudonymizer.from_file(config.secret_file)
+    store = await Store.open(config.db_path, config.synchronous)
+    try:
+        if platform == "telegram":
+            from adapters.telegram import run_telegram
+
+            await run_telegram(config, library, store, pseudonyms)
+        elif platform == "matrix":
+            from adapters.matrix import run_matrix
+
+            await run_matrix(config, library, store, pseudonyms)
+        else:
+            from adapters.console import TALLY_INTERVAL, ConsoleTransport, run_console, stdin_lines
+
+            transport = ConsoleTransport(sys.stdout, pseudonyms, {})
+            runner = await Runner.create(library, store, transport, TALLY_INTERVAL, default_lang=config.lang)
+            trainers = {t.removeprefix("console:") for t in config.trainers if t.startswith("console:")}
+            if sys.stdin.isatty():
+                print(f"dilemmabot – {len(library.cases)} dilemmas. /help for commands, Ctrl-D to quit. "
+                      "'@name ' speaks as another user; '@name dm ' in that user's private chat.")
+            await run_console(runner, transport, pseudonyms, controllers | trainers, stdin_lines(sys.stdin))
+    finally:
+        await store.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

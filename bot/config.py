@@ -1,0 +1,102 @@
+"""Configuration from the environment (and an optional YAML file), read once at start.
+
+Secrets (tokens, passwords) are kept out of ``repr`` so they never reach a log.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CASES = PACKAGE_ROOT / "dilemmas"
+
+# environment variable -> config field
+_ENV = {
+    "DILEMMABOT_DB": "db_path",
+    "DILEMMABOT_CASES": "cases_dir",
+    "DILEMMABOT_SECRET_FILE": "secret_path",
+    "DILEMMABOT_LANG": "lang",
+    "DILEMMABOT_SQLITE_SYNCHRONOUS": "synchronous",
+    "DILEMMABOT_TRAINERS": "trainers",
+    "DILEMMABOT_LOG_LEVEL": "log_level",
+    "TELEGRAM_BOT_TOKEN": "telegram_token",
+    "TELEGRAM_BASE_URL": "telegram_base_url",
+    "TELEGRAM_WEBHOOK_URL": "telegram_webhook_url",
+    "TELEGRAM_WEBHOOK_LISTEN": "telegram_webhook_listen",
+    "MATRIX_HOMESERVER": "matrix_homeserver",
+    "MATRIX_USER_ID": "matrix_user_id",
+    "MATRIX_PASSWORD": "matrix_password",
+    "MATRIX_ACCESS_TOKEN": "matrix_access_token",
+    "MATRIX_INVITE_ALLOW": "matrix_invite_allow",
+    "MATRIX_POWER_LEVEL": "matrix_power_level",
+}
+
+
+@dataclass(frozen=True)
+class Config:
+    db_path: Path = Path("data/dilemmabot.db")
+    cases_dir: Path = DEFAULT_CASES
+    secret_path: Path | None = None
+    lang: str = "nb"
+    synchronous: str = "NORMAL"
+    trainers: frozenset[str] = frozenset()  # platform ids: "telegram:123", "matrix:@anne:example.org"
+    log_level: str = "INFO"
+    telegram_token: str | None = field(default=None, repr=False)
+    telegram_base_url: str | None = None
+    telegram_webhook_url: str | None = None
+    telegram_webhook_listen: str = "0.0.0.0:8443"
+    matrix_homeserver: str | None = None
+    matrix_user_id: str | None = None
+    matrix_password: str | None = field(default=None, repr=False)
+    matrix_access_token: str | None = field(default=None, repr=False)
+    matrix_invite_allow: frozenset[str] = frozenset()  # user ids or ":server" suffixes; empty = everyone
+    matrix_power_level: int = 50
+
+    @property
+    def secret_file(self) -> Path:
+        return self.secret_path or self.db_path.with_name(self.db_path.name + ".secret")
+
+    @property
+    def platform(self) -> str:
+        """Which adapter ``dilemmabot run`` starts."""
+        if self.telegram_token:
+            return "telegram"
+        if self.matrix_homeserver and self.matrix_user_id and (self.matrix_password or self.matrix_access_token):
+            return "matrix"
+        return "console"
+
+    def secrets(self) -> list[str]:
+        """Values that must never appear in a log line."""
+        return [s for s in (self.telegram_token, self.matrix_password, self.matrix_access_token) if s]
+
+    @classmethod
+    def load(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Config:
+        """Defaults, then the YAML file named by ``DILEMMABOT_CONFIG``, then the environment, then ``overrides``."""
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        if env.get("DILEMMABOT_CONFIG"):
+            values.update(yaml.safe_load(Path(env["DILEMMABOT_CONFIG"]).read_text(encoding="utf-8")) or {})
+        values.update({name: env[var] for var, name in _ENV.items() if env.get(var)})
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        unknown = set(values) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise ValueError(f"unknown configuration keys: {', '.join(sorted(unknown))}")
+        return cls(**{k: _convert(k, v) for k, v in values.items()})
+
+
+def _convert(name: str, value: Any) -> Any:
+    if name in ("db_path", "cases_dir", "secret_path"):
+        return Path(value)
+    if name in ("trainers", "matrix_invite_allow"):
+        items = value.split(",") if isinstance(value, str) else value
+        return frozenset(str(i).strip() for i in items if str(i).strip())
+    if name == "matrix_power_level":
+        return int(value)
+    if name == "synchronous":
+        return str(value).upper()
+    return value

@@ -1,0 +1,162 @@
+"""What the engine decides should happen, as data.
+
+Two kinds: *records* (facts the store must commit before anything that
+depends on them is shown) and *messages* (what adapters send).  The runner
+commits the records of an event first, then hands its messages to the
+outbox and the adapter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.chart import ChartData
+from bot.richtext import Rich
+
+# ---- buttons --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VoteButton:
+    label: str
+    emoji: str
+    round_id: int
+    part: int
+    option: str
+
+
+@dataclass(frozen=True)
+class NextButton:
+    label: str
+    round_id: int
+    part: int
+
+
+Button = VoteButton | NextButton
+
+
+# ---- messages -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Post:
+    """A new message.  ``key`` names it for later edits (e.g. ``r12p1``)."""
+
+    chat: str
+    text: Rich
+    buttons: tuple[Button, ...] = ()
+    key: str | None = None
+    chart: ChartData | None = None
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace the text (and buttons) of the message posted under ``key``.
+
+    Live tallies are not ``final`` and are coalesced by the outbox; a final
+    edit (voting closed) goes out at once and drops any pending one.
+    """
+
+    chat: str
+    key: str
+    text: Rich
+    buttons: tuple[Button, ...] = ()
+    final: bool = False
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A short answer to one user: a toast for a button press, else a message."""
+
+    chat: str
+    user: str
+    text: Rich
+    refused: bool = False
+
+
+Message = Post | Edit | Reply
+
+
+# ---- records --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoundStarted:
+    round_id: int
+    chat: str
+    case_id: str
+    lang: str
+    selftest_of: str | None
+    started_at: datetime
+    timer: timedelta | None = None
+    schedule_id: int | None = None
+
+
+@dataclass(frozen=True)
+class PartOpened:
+    round_id: int
+    part: int
+    at: datetime
+    closes_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class VoteRecorded:
+    """``option`` None means the vote was withdrawn."""
+
+    round_id: int
+    part: int
+    user: str
+    option: str | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class PartClosed:
+    round_id: int
+    part: int
+    at: datetime
+    advance_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class RoundFinished:
+    round_id: int
+    at: datetime
+
+
+@dataclass(frozen=True)
+class UserForgotten:
+    user: str
+
+
+@dataclass(frozen=True)
+class ChatSettingsChanged:
+    chat: str
+    lang: str
+    timezone: str
+
+
+@dataclass(frozen=True)
+class ScheduleSaved:
+    schedule_id: int
+    chat: str
+    case_id: str
+    opens_at: datetime
+    closes_at: datetime | None
+    state: str
+    reminded: bool
+    round_id: int | None
+
+
+@dataclass(frozen=True)
+class ScheduleDeleted:
+    schedule_id: int
+
+
+Record = (
+    RoundStarted | PartOpened | VoteRecorded | PartClosed | RoundFinished | UserForgotten
+    | ChatSettingsChanged | ScheduleSaved | ScheduleDeleted
+)
+Effect = Message | Record

@@ -1,0 +1,37 @@
+"""Logging set-up that keeps secrets out of every line."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+
+class RedactSecrets(logging.Filter):
+    """Replaces each known secret (and anything shaped like a Telegram bot token) with ``[redacted]``."""
+
+    TOKEN_SHAPE = re.compile(r"\b\d{5,}:[A-Za-z0-9_-]{20,}\b")
+
+    def __init__(self, secrets: list[str]):
+        super().__init__()
+        self.secrets = [s for s in secrets if s]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = self._redact(record.getMessage()), None
+        if record.exc_info and record.exc_info[1] is not None:
+            record.exc_text = self._redact(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        return True
+
+    def _redact(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "[redacted]")
+        return self.TOKEN_SHAPE.sub("[redacted]", text)
+
+
+def setup_logging(level: str, secrets: list[str]) -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactSecrets(secrets))
+    logging.basicConfig(level=level.upper(), handlers=[handler], force=True)
+    # httpx logs every request URL, and a Telegram URL contains the token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -1,0 +1,166 @@
+"""The glue between an adapter, the engine, the store and the outbox.
+
+For each event: the engine decides, the store commits the records, and only
+then are the messages handed to the adapter (so an acknowledged vote is a
+committed vote).  A clock task feeds :class:`~bot.events.Tick` events and
+releases tally edits the outbox held back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import datetime, timedelta, timezone
+from typing import Awaitable, Callable, Protocol
+
+from bot.cases import Library
+from bot.effects import Edit, Effect, Message, Post, Reply
+from bot.engine import Engine
+from bot.events import Event, Tick
+from bot.outbox import Outbox
+from bot.store import MessageBound, Store
+
+log = logging.getLogger(__name__)
+
+ReplyHandler = Callable[[Reply], Awaitable[None]]
+Clock = Callable[[], datetime]
+IDLE_WAKEUP = timedelta(seconds=30)
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Transport(Protocol):
+    """What an adapter does with messages.  Small on purpose."""
+
+    async def post(self, message: Post) -> str | None:
+        """Send a new message; return its platform id (needed to edit it later)."""
+
+    async def edit(self, message: Edit, platform_id: str) -> None:
+        """Replace the text (and buttons) of an earlier message."""
+
+    async def reply(self, message: Reply) -> None:
+        """Answer one user when there is no better way (e.g. no button press to answer)."""
+
+
+class Runner:
+    def __init__(self, engine: Engine, store: Store, transport: Transport, outbox: Outbox, clock: Clock = utc_now):
+        self.engine = engine
+        self.store = store
+        self.transport = transport
+        self.outbox = outbox
+        self.clock = clock
+        self._message_ids: dict[tuple[str, str], str] = {}
+        self._wake = asyncio.Event()
+        self._clock_task: asyncio.Task[None] | None = None
+
+    @classmethod
+    async def create(cls, library: Library, store: Store, transport: Transport, tally_interval: timedelta,
+                     clock: Clock = utc_now, **engine_options: object) -> Runner:
+        """An engine restored from the store, ready to carry on where it stopped."""
+        snapshot = await store.load()
+        engine = Engine(library, snapshot.rounds, snapshot.settings, snapshot.schedules, **engine_options)  # type: ignore[arg-type]
+        return cls(engine, store, transport, Outbox(tally_interval), clock)
+
+    # ---- events -----------------------------------------------------------
+
+    async def handle(self, event: Event, on_reply: ReplyHandler | None = None) -> list[Effect]:
+        """Apply ``event``; deliver its messages once its records are committed."""
+        try:
+            effects = self.engine.handle(event)
+        except Exception:
+            log.exception("engine failed on %s", type(event).__name__)
+            return []
+        records = [e for e in effects if not isinstance(e, (Post, Edit, Reply))]
+        try:
+            await self.store.commit(records)
+        except Exception:
+            log.critical("could not commit; reloading state from the store so nothing unsaved is shown")
+            await self._reload()
+            raise
+        messages = [e for e in effects if isinstance(e, (Post, Edit, Reply))]
+        await self._deliver(self.outbox.submit(messages, self.clock()), on_reply)
+        self._wake.set()
+        return effects
+
+    async def _reload(self) -> None:
+        snapshot = await self.store.load()
+        old = self.engine
+        self.engine = Engine(old.library, snapshot.rounds, snapshot.settings, snapshot.schedules, old.prefixes,
+                             old.user_limit, old.chat_limit, old.default_lang)
+
+    async def _deliver(self, messages: list[Message], on_reply: ReplyHandler | None = None) -> None:
+        for message in messages:
+            try:
+                if isinstance(message, Reply):
+                    await (on_reply or self.transport.reply)(message)
+                elif isinstance(message, Post):
+                    await self._post(message)
+                else:
+                    await self._edit(message)
+            except Exception:
+                log.exception("could not deliver %s to %s", type(message).__name__, message.chat)
+
+    async def _post(self, message: Post) -> None:
+        platform_id = await self.transport.post(message)
+        if message.key and platform_id is not None:
+            self._message_ids[(message.chat, message.key)] = platform_id
+            await self.store.commit([MessageBound(message.chat, message.key, platform_id)])
+
+    async def _edit(self, message: Edit) -> None:
+        platform_id = self._message_ids.get((message.chat, message.key))
+        if platform_id is None:
+            platform_id = await self.store.message_id(message.chat, message.key)
+        if platform_id is None:
+            log.warning("no message to edit for %s in %s", message.key, message.chat)
+            return
+        self._message_ids[(message.chat, message.key)] = platform_id
+        await self.transport.edit(message, platform_id)
+
+    async def message_key(self, chat: str, platform_id: str) -> str | None:
+        """Which engine message a platform message is (e.g. the part a reaction is on)."""
+        for (known_chat, key), known_id in self._message_ids.items():
+            if known_chat == chat and known_id == platform_id:
+                return key
+        return await self.store.message_key(chat, platform_id)
+
+    # ---- time -------------------------------------------------------------
+
+    async def tick(self) -> None:
+        """Act on everything due now: timers, schedules, held-back tally edits."""
+        now = self.clock()
+        await self.handle(Tick(now))
+        await self._deliver(self.outbox.due(now))
+
+    def seconds_to_next(self) -> float:
+        now = self.clock()
+        moments = [m for m in (self.engine.next_wakeup(), self.outbox.next_due()) if m is not None]
+        wake = min(moments, default=now + IDLE_WAKEUP)
+        return max((wake - now).total_seconds(), 0.0)
+
+    async def start(self) -> None:
+        """Catch up (missed schedules, lost tally edits), then keep the clock running."""
+        await self.handle(Tick(self.clock()))
+        await self._deliver(self.outbox.submit(self.engine.refresh(), self.clock()))
+        self._clock_task = asyncio.create_task(self._clock_loop(), name="runner-clock")
+
+    async def stop(self) -> None:
+        if self._clock_task is not None:
+            self._clock_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._clock_task
+            self._clock_task = None
+        await self._deliver(self.outbox.due(self.clock() + timedelta(days=1)))
+
+    async def _clock_loop(self) -> None:
+        while True:
+            self._wake.clear()
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self.seconds_to_next())
+            if self.seconds_to_next() <= 0:
+                try:
+                    await self.tick()
+                except Exception:
+                    log.exception("clock tick failed")

@@ -1,0 +1,323 @@
+"""SQLite store on aiosqlite: rounds, parts, votes, settings, schedules.
+
+Writes go through :meth:`Store.commit`, which batches the records of every
+caller waiting at that moment into one transaction (group commit) and
+returns only once that transaction is committed.  A vote is acknowledged
+after its ``commit`` returns, so an acknowledged vote survives ``kill -9``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Iterable
+
+import aiosqlite
+
+from bot.effects import (
+    ChatSettingsChanged, PartClosed, PartOpened, Record, RoundFinished, RoundStarted, ScheduleDeleted,
+    ScheduleSaved, UserForgotten, VoteRecorded,
+)
+from bot.model import ChatSettings, PartState, Round, ScheduledRound
+
+log = logging.getLogger(__name__)
+
+SYNCHRONOUS_MODES = ("NORMAL", "FULL")
+
+# Each entry moves the schema from version i to i + 1.
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE rounds (
+        id INTEGER PRIMARY KEY,
+        chat TEXT NOT NULL,
+        case_id TEXT NOT NULL,
+        lang TEXT NOT NULL,
+        selftest_of TEXT,
+        started_at TEXT NOT NULL,
+        timer_seconds REAL,
+        schedule_id INTEGER,
+        advance_at TEXT,
+        finished_at TEXT
+    );
+    CREATE INDEX rounds_chat ON rounds (chat);
+    CREATE INDEX rounds_selftest_of ON rounds (selftest_of);
+    CREATE TABLE parts (
+        round_id INTEGER NOT NULL REFERENCES rounds (id) ON DELETE CASCADE,
+        part INTEGER NOT NULL,
+        opened_at TEXT NOT NULL,
+        closes_at TEXT,
+        closed_at TEXT,
+        PRIMARY KEY (round_id, part)
+    );
+    CREATE TABLE votes (
+        round_id INTEGER NOT NULL,
+        part INTEGER NOT NULL,
+        user TEXT NOT NULL,
+        option TEXT NOT NULL,
+        at TEXT NOT NULL,
+        PRIMARY KEY (round_id, part, user),
+        FOREIGN KEY (round_id, part) REFERENCES parts (round_id, part) ON DELETE CASCADE
+    ) WITHOUT ROWID;
+    CREATE INDEX votes_user ON votes (user);
+    CREATE TABLE chat_settings (chat TEXT PRIMARY KEY, lang TEXT NOT NULL, timezone TEXT NOT NULL);
+    CREATE TABLE schedules (
+        id INTEGER PRIMARY KEY,
+        chat TEXT NOT NULL,
+        case_id TEXT NOT NULL,
+        opens_at TEXT NOT NULL,
+        closes_at TEXT,
+        state TEXT NOT NULL,
+        reminded INTEGER NOT NULL DEFAULT 0,
+        round_id INTEGER
+    );
+    CREATE TABLE messages (chat TEXT NOT NULL, key TEXT NOT NULL, platform_id TEXT NOT NULL, PRIMARY KEY (chat, key));
+    CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
+]
+
+
+@dataclass(frozen=True)
+class MessageBound:
+    """An adapter posted the message named ``key``; ``platform_id`` lets it edit it later."""
+
+    chat: str
+    key: str
+    platform_id: str
+
+
+@dataclass(frozen=True)
+class ValueSet:
+    """A small piece of adapter state, such as a Matrix sync token."""
+
+    key: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    rounds: list[Round]
+    settings: dict[str, ChatSettings]
+    schedules: list[ScheduledRound]
+
+
+def _ts(moment: datetime | None) -> str | None:
+    return moment.astimezone(timezone.utc).isoformat() if moment else None
+
+
+def _dt(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+StoreRecord = Record | MessageBound | ValueSet
+
+
+def _statements(record: StoreRecord) -> list[tuple[str, tuple[Any, ...]]]:
+    """The SQL that persists one record."""
+    match record:
+        case VoteRecorded(round_id, part, user, option, at) if option is not None:
+            return [("INSERT INTO votes (round_id, part, user, option, at) VALUES (?, ?, ?, ?, ?) "
+                     "ON CONFLICT (round_id, part, user) DO UPDATE SET option = excluded.option, at = excluded.at",
+                     (round_id, part, user, option, _ts(at)))]
+        case VoteRecorded(round_id, part, user, None, _):
+            return [("DELETE FROM votes WHERE round_id = ? AND part = ? AND user = ?", (round_id, part, user))]
+        case RoundStarted():
+            r = record
+            timer = r.timer.total_seconds() if r.timer else None
+            return [("INSERT INTO rounds (id, chat, case_id, lang, selftest_of, started_at, timer_seconds, schedule_id) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                     (r.round_id, r.chat, r.case_id, r.lang, r.selftest_of, _ts(r.started_at), timer, r.schedule_id))]
+        case PartOpened(round_id, part, at, closes_at):
+            return [("INSERT INTO parts (round_id, part, opened_at, closes_at) VALUES (?, ?, ?, ?)",
+                     (round_id, part, _ts(at), _ts(closes_at))),
+                    ("UPDATE rounds SET advance_at = NULL WHERE id = ?", (round_id,))]
+        case PartClosed(round_id, part, at, advance_at):
+            return [("UPDATE parts SET closed_at = ? WHERE round_id = ? AND part = ?", (_ts(at), round_id, part)),
+                    ("UPDATE rounds SET advance_at = ? WHERE id = ?", (_ts(advance_at), round_id))]
+        case RoundFinished(round_id, at):
+            return [("UPDATE rounds SET finished_at = ?, advance_at = NULL WHERE id = ?", (_ts(at), round_id))]
+        case UserForgotten(user):
+            return [("DELETE FROM votes WHERE user = ?", (user,)),
+                    ("DELETE FROM rounds WHERE selftest_of = ?", (user,))]
+        case ChatSettingsChanged(chat, lang, zone):
+            return [("INSERT INTO chat_settings (chat, lang, timezone) VALUES (?, ?, ?) "
+                     "ON CONFLICT (chat) DO UPDATE SET lang = excluded.lang, timezone = excluded.timezone",
+                     (chat, lang, zone))]
+        case ScheduleSaved():
+            s = record
+            return [("INSERT INTO schedules (id, chat, case_id, opens_at, closes_at, state, reminded, round_id) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET state = excluded.state, "
+                     "reminded = excluded.reminded, round_id = excluded.round_id",
+                     (s.schedule_id, s.chat, s.case_id, _ts(s.opens_at), _ts(s.closes_at), s.state, int(s.reminded),
+                      s.round_id))]
+        case ScheduleDeleted(schedule_id):
+            return [("DELETE FROM schedules WHERE id = ?", (schedule_id,))]
+        case MessageBound(chat, key, platform_id):
+            return [("INSERT OR REPLACE INTO messages (chat, key, platform_id) VALUES (?, ?, ?)", (chat, key, platform_id))]
+        case ValueSet(key, value):
+            return [("INSERT OR REPLACE INTO kv (key, value) VALUES (?, ?)", (key, value))]
+    raise TypeError(f"not a record: {record!r}")
+
+
+class Store:
+    """One SQLite database in WAL mode, written by a single group-commit writer."""
+
+    def __init__(self, db: aiosqlite.Connection):
+        self._db = db
+        self._queue: asyncio.Queue[tuple[list[StoreRecord], asyncio.Future[None]]] = asyncio.Queue()
+        self._writer: asyncio.Task[None] | None = None
+        self.batches = 0  # committed transactions, for benchmarks
+
+    @classmethod
+    async def open(cls, path: str | Path, synchronous: str = "NORMAL") -> Store:
+        if synchronous not in SYNCHRONOUS_MODES:
+            raise ValueError(f"synchronous must be one of {SYNCHRONOUS_MODES}")
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        db = await aiosqlite.connect(str(path), isolation_level=None)
+        await db.execute("PRAGMA journal_mode=WAL")
+        await db.execute(f"PRAGMA synchronous={synchronous}")
+        await db.execute("PRAGMA foreign_keys=ON")
+        await db.execute("PRAGMA busy_timeout=5000")
+        store = cls(db)
+        await store._migrate()
+        store._writer = asyncio.create_task(store._write_loop(), name="store-writer")
+        return store
+
+    async def close(self) -> None:
+        if self._writer is not None:
+            await self._queue.join()
+            self._writer.cancel()
+            await asyncio.gather(self._writer, return_exceptions=True)
+            self._writer = None
+        await self._db.close()
+
+    async def _migrate(self) -> None:
+        async with self._db.execute("PRAGMA user_version") as cursor:
+            row = await cursor.fetchone()
+        version = row[0] if row else 0
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            await self._db.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
+            log.info("store schema migrated to version %d", number)
+
+    # ---- writes -----------------------------------------------------------
+
+    async def commit(self, records: Iterable[StoreRecord]) -> None:
+        """Persist ``records`` in order; return once they are committed."""
+        batch = list(records)
+        if not batch:
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait((batch, future))
+        await future
+
+    async def _write_loop(self) -> None:
+        while True:
+            items = [await self._queue.get()]
+            while not self._queue.empty():
+                items.append(self._queue.get_nowait())
+            try:
+                await self._write([r for batch, _ in items for r in batch])
+            except Exception as exc:  # a failed commit fails everyone in it; nothing was acknowledged
+                log.exception("store commit failed")
+                for _, future in items:
+                    if not future.done():
+                        future.set_exception(exc)
+            else:
+                self.batches += 1
+                for _, future in items:
+                    if not future.done():
+                        future.set_result(None)
+            finally:
+                for _ in items:
+                    self._queue.task_done()
+
+    async def _write(self, records: list[StoreRecord]) -> None:
+        """One transaction; runs of the same statement go in one ``executemany``."""
+        runs: list[tuple[str, list[tuple[Any, ...]]]] = []
+        for record in records:
+            for sql, params in _statements(record):
+                if runs and runs[-1][0] == sql:
+                    runs[-1][1].append(params)
+                else:
+                    runs.append((sql, [params]))
+        await self._db.execute("BEGIN IMMEDIATE")
+        try:
+            for sql, rows in runs:
+                await self._db.executemany(sql, rows)
+            await self._db.execute("COMMIT")
+        except BaseException:
+            await self._db.execute("ROLLBACK")
+            raise
+
+    # ---- reads ------------------------------------------------------------
+
+    async def _rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[aiosqlite.Row]:
+        async with self._db.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    async def load(self) -> Snapshot:
+        """Everything the engine needs to carry on where it stopped."""
+        rounds: dict[int, Round] = {}
+        for rid, chat, case_id, lang, selftest_of, started, timer, sched, advance, finished in await self._rows(
+                "SELECT id, chat, case_id, lang, selftest_of, started_at, timer_seconds, schedule_id, advance_at, "
+                "finished_at FROM rounds ORDER BY id"):
+            rounds[rid] = Round(rid, chat, case_id, lang, _dt(started), selftest_of,
+                                timedelta(seconds=timer) if timer else None, sched, [], _dt(advance), _dt(finished))
+        for rid, _part, opened, closes, closed in await self._rows(
+                "SELECT round_id, part, opened_at, closes_at, closed_at FROM parts ORDER BY round_id, part"):
+            rounds[rid].parts.append(PartState(_dt(opened), _dt(closes), _dt(closed)))
+        for rid, part, user, option in await self._rows("SELECT round_id, part, user, option FROM votes"):
+            rounds[rid].parts[part - 1].votes[user] = option
+        settings = {chat: ChatSettings(lang, zone)
+                    for chat, lang, zone in await self._rows("SELECT chat, lang, timezone FROM chat_settings")}
+        schedules = [ScheduledRound(sid, chat, case_id, _dt(opens), _dt(closes), state, bool(reminded), round_id)
+                     for sid, chat, case_id, opens, closes, state, reminded, round_id in await self._rows(
+                         "SELECT id, chat, case_id, opens_at, closes_at, state, reminded, round_id FROM schedules")]
+        return Snapshot(list(rounds.values()), settings, schedules)
+
+    async def message_id(self, chat: str, key: str) -> str | None:
+        rows = await self._rows("SELECT platform_id FROM messages WHERE chat = ? AND key = ?", (chat, key))
+        return rows[0][0] if rows else None
+
+    async def message_key(self, chat: str, platform_id: str) -> str | None:
+        rows = await self._rows("SELECT key FROM messages WHERE chat = ? AND platform_id = ?", (chat, platform_id))
+        return rows[0][0] if rows else None
+
+    async def get_value(self, key: str) -> str | None:
+        rows = await self._rows("SELECT value FROM kv WHERE key = ?", (key,))
+        return rows[0][0] if rows else None
+
+    async def set_value(self, key: str, value: str) -> None:
+        await self.commit([ValueSet(key, value)])
+
+    async def vote_count(self) -> int:
+        rows = await self._rows("SELECT COUNT(*) FROM votes")
+        return int(rows[0][0])
+
+    async def export_rows(self, since: datetime | None = None, case_id: str | None = None) -> list[dict[str, Any]]:
+        """Rounds with per-part counts, oldest first; no user ids."""
+        where, params = ["1 = 1"], []
+        if since is not None:
+            where.append("r.started_at >= ?")
+            params.append(_ts(since))
+        if case_id is not None:
+            where.append("r.case_id = ?")
+            params.append(case_id)
+        rounds = await self._rows(
+            f"SELECT r.id, r.chat, r.case_id, r.lang, r.started_at, r.finished_at, r.selftest_of IS NOT NULL "
+            f"FROM rounds r WHERE {' AND '.join(where)} ORDER BY r.id", tuple(params))
+        parts = await self._rows("SELECT round_id, part, opened_at, closed_at FROM parts ORDER BY round_id, part")
+        votes = await self._rows("SELECT round_id, part, option, COUNT(*) FROM votes GROUP BY round_id, part, option")
+        counts: dict[tuple[int, int], dict[str, int]] = {}
+        for rid, part, option, n in votes:
+            counts.setdefault((rid, part), {})[option] = n
+        by_round: dict[int, list[dict[str, Any]]] = {}
+        for rid, part, opened, closed in parts:
+            by_round.setdefault(rid, []).append(
+                {"index": part, "opened_at": opened, "closed_at": closed, "counts": counts.get((rid, part), {})})
+        return [{"id": rid, "chat": chat, "case": case_id, "lang": lang, "started_at": started, "finished_at": finished,
+                 "selftest": bool(selftest), "parts": by_round.get(rid, [])}
+                for rid, chat, case_id, lang, started, finished, selftest in rounds]
