@@ -47,8 +47,8 @@ def tally(builder: RichBuilder, options: tuple[Option, ...], counts: dict[str, i
 
 
 def choices(options: tuple[Option, ...], lang: str) -> str:
-    """``1 = red (Rødt lys), 2 = green (Grønt lys)``: what ``/vote`` accepts."""
-    return ", ".join(f"{i} = {o.key} ({o.label.get(lang)})" for i, o in enumerate(options, 1))
+    """``1 = Rødt lys (red), 2 = Grønt lys (green)``: what ``/vote`` accepts."""
+    return ", ".join(f"{i} = {o.label.get(lang)} ({o.key})" for i, o in enumerate(options, 1))
 
 
 def round_intro(case: Case, rnd: Round, lang: str, prefix: str) -> Rich:

@@ -1,0 +1,56 @@
+"""Run by test_crash.py: streams votes through the real runner and store, printing each acknowledgement.
+
+Usage: python crash_child.py DB_PATH VOTERS
+Prints "ROUND <id>" once, then "ACK <user> <option>" after each vote's commit returned.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+from bot.cases import load_library
+from bot.config import DEFAULT_CASES
+from bot.effects import RoundStarted
+from bot.events import CommandIssued, Sender, StartRound, VoteCast
+from bot.ratelimit import RateLimiter
+from bot.runner import Runner
+from bot.store import Store
+
+
+class NullTransport:
+    async def post(self, message):  # noqa: ANN001 - test double
+        return "1"
+
+    async def edit(self, message, platform_id):  # noqa: ANN001
+        return None
+
+    async def reply(self, message):  # noqa: ANN001
+        return None
+
+
+async def main(db: Path, voters: int) -> None:
+    store = await Store.open(db)
+    runner = await Runner.create(load_library(DEFAULT_CASES), store, NullTransport(), timedelta(seconds=4),
+                                 user_limit=RateLimiter(1000, 1000), chat_limit=RateLimiter(1000, 1000))
+    chat = "test:crash"
+    effects = await runner.handle(CommandIssued(chat, Sender("trainer", True), StartRound("jubileum"), runner.clock()))
+    round_id = next(e.round_id for e in effects if isinstance(e, RoundStarted))
+    print(f"ROUND {round_id}", flush=True)
+
+    async def vote(i: int) -> None:
+        option = "red" if i % 3 else "green"
+        await runner.handle(VoteCast(chat, Sender(f"user{i}"), round_id, 1, option, runner.clock()))
+        print(f"ACK user{i} {option}", flush=True)
+
+    # Waves of concurrent voters, like a hall pressing buttons at once.
+    for start in range(0, voters, 50):
+        await asyncio.gather(*(vote(i) for i in range(start, min(start + 50, voters))))
+    print("DONE", flush=True)
+    await asyncio.sleep(3600)  # wait to be killed
+
+
+if __name__ == "__main__":
+    asyncio.run(main(Path(sys.argv[1]), int(sys.argv[2])))
