@@ -494,16 +494,16 @@ class Engine:
     def _forget(self, ev: CommandIssued) -> list[Effect]:
         user = ev.sender.user
         removed = 0
-        touched: list[Round] = []
+        touched: dict[int, Round] = {}
         for rnd in list(self.rounds.values()):
             for state in rnd.parts:
                 if state.votes.pop(user, None) is not None:
                     removed += 1
-                    touched.append(rnd)
+                    touched[rnd.id] = rnd
             if rnd.selftest_of == user:
                 self._drop(rnd)
         effects: list[Effect] = [UserForgotten(user)]
-        effects += [self._tally_edit(r) for r in dict.fromkeys(touched)
+        effects += [self._tally_edit(r) for r in touched.values()
                     if r.id in self.rounds and r.voting_open and not r.selftest_of]
         if removed == 0:
             return effects + [self._reply(ev.chat, ev.sender, "forget.none")]
