@@ -1,0 +1,10 @@
+"""Checks of the emulator fixture itself that need no running emulator."""
+
+import pytest
+
+from . import conftest as tg_conftest
+
+def test_missing_node_modules_fails_with_npm_hint(monkeypatch, tmp_path):
+    monkeypatch.setattr(tg_conftest, "EMULATOR_DIR", tmp_path)
+    with pytest.raises(pytest.fail.Exception, match="npm ci --prefix tests/adapters/telegram/emulator"):
+        tg_conftest._check_installed()
