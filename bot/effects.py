@@ -160,3 +160,13 @@ Record = (
     | ChatSettingsChanged | ScheduleSaved | ScheduleDeleted
 )
 Effect = Message | Record
+
+
+def records(effects: list[Effect]) -> list[Record]:
+    """The effects the store must commit, in order."""
+    return [e for e in effects if not isinstance(e, (Post, Edit, Reply))]
+
+
+def messages(effects: list[Effect]) -> list[Message]:
+    """The effects adapters deliver, in order."""
+    return [e for e in effects if isinstance(e, (Post, Edit, Reply))]

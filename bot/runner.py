@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Awaitable, Callable, Protocol
 
 from bot.cases import Library
-from bot.effects import Edit, Effect, Message, Post, Reply
+from bot.effects import Edit, Effect, Message, Post, Reply, messages, records
 from bot.engine import Engine
 from bot.events import Event, Tick
 from bot.outbox import Outbox
@@ -73,15 +73,13 @@ class Runner:
         except Exception:
             log.exception("engine failed on %s", type(event).__name__)
             return []
-        records = [e for e in effects if not isinstance(e, (Post, Edit, Reply))]
         try:
-            await self.store.commit(records)
+            await self.store.commit(records(effects))
         except Exception:
             log.critical("could not commit; reloading state from the store so nothing unsaved is shown")
             await self._reload()
             raise
-        messages = [e for e in effects if isinstance(e, (Post, Edit, Reply))]
-        await self._deliver(self.outbox.submit(messages, self.clock()), on_reply)
+        await self._deliver(self.outbox.submit(messages(effects), self.clock()), on_reply)
         self._wake.set()
         return effects
 
@@ -157,8 +155,9 @@ class Runner:
     async def _clock_loop(self) -> None:
         while True:
             self._wake.clear()
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.seconds_to_next())
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.seconds_to_next()):
+                    await self._wake.wait()
             if self.seconds_to_next() <= 0:
                 try:
                     await self.tick()

@@ -1,0 +1,97 @@
+"""Every flow of issue 6 through the console adapter in-process, with a clock the test moves."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import AsyncIterator
+
+import pytest
+
+from adapters.console import ConsoleTransport, run_console
+from bot.cases import load_library
+from bot.config import DEFAULT_CASES
+from bot.pseudonym import Pseudonymizer
+from bot.runner import Runner
+from bot.store import Store
+
+START = datetime(2026, 11, 23, 14, 0, tzinfo=timezone.utc)  # 15:00 in Oslo
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+async def play(tmp_path: Path, script: list[str | timedelta]) -> str:
+    """Feed lines; a timedelta moves the clock and lets the runner act on what fell due."""
+    clock, out = Clock(), io.StringIO()
+    pseudonyms = Pseudonymizer(b"0" * 32)
+    store = await Store.open(tmp_path / "flows.db")
+    transport = ConsoleTransport(out, pseudonyms, {})
+    runner = await Runner.create(load_library(DEFAULT_CASES), store, transport, timedelta(0), clock=clock)
+
+    async def lines() -> AsyncIterator[str]:
+        for item in script:
+            if isinstance(item, timedelta):
+                clock.now += item
+                await runner.tick()
+            else:
+                yield item
+
+    try:
+        await run_console(runner, transport, pseudonyms, frozenset({"you"}), lines())
+    finally:
+        await store.close()
+    return out.getvalue()
+
+
+@pytest.fixture
+def minutes() -> type[timedelta]:
+    return timedelta
+
+
+async def test_trainer_schedules_a_dilemma_before_the_session(tmp_path: Path) -> None:
+    out = await play(tmp_path, [
+        "/schedule arealdel 2026-11-23 16:00 until 2026-11-24 09:00",
+        "@bob /schedule arealdel in 1h",
+        "/schedules",
+        timedelta(hours=1),  # 16:00 Oslo: the round opens
+        "@anne 1", "@bert 2", "@cato 1",
+        timedelta(hours=9),  # half-way: one reminder
+        timedelta(minutes=5),
+        timedelta(hours=8),  # 09:00 next day: deadline
+    ])
+    assert "Planlagt nr. 1: «Habil eller inhabil: grunneieren og kommuneplanens arealdel» åpner 23.11.2026 16:00" in out
+    assert "→ @bob: Beklager" in out
+    assert "1. arealdel – åpner 23.11.2026 16:00, avstemningen lukkes 24.11.2026 09:00" in out
+    assert "LNF" in out
+    assert out.count("Påminnelse") == 1 and "3 har stemt så langt" in out
+    assert "Fristen er ute" in out and "2 (67 %)" in out and "Til diskusjon" in out
+
+
+async def test_timer_runs_a_round_unattended(tmp_path: Path) -> None:
+    out = await play(tmp_path, ["/start jubileum timer 3m", "@anne 1", *[timedelta(minutes=3)] * 6])
+    assert "Hver del lukkes automatisk etter 3 min." in out
+    assert out.count("Til diskusjon") == 3 and "Neste del kommer kl." in out
+    assert "Runden er ferdig" in out
+
+
+async def test_selftest_results_forget_and_privacy(tmp_path: Path) -> None:
+    out = await play(tmp_path, [
+        "/start jubileum", *[f"@p{i} 1" for i in range(5)], "/close",
+        "@eva dm /selftest jubileum", "@eva dm 2",
+        "@eva dm /results",
+        "@eva dm /forget",
+        "@eva dm /privacy",
+        "/lang en", "/results",
+    ])
+    assert "Slik svarte andre (5)" in out and "5 (100 %)" in out
+    assert "du: 🟢 Grønt lys" in out
+    assert "Slettet 1 stemme fra deg." in out
+    assert "pseudonym" in out
+    assert "The language of this chat is now English." in out and "Summary – Red or green light" in out

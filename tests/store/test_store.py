@@ -1,0 +1,82 @@
+"""The SQLite store: migrations, group commit, restore after restart, export rows."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from datetime import timedelta
+from pathlib import Path
+
+from bot.effects import PartOpened, RoundStarted, VoteRecorded, records
+from bot.engine import Engine
+from bot.events import CloseVoting, StartRound
+from bot.store import MIGRATIONS, Store
+
+from ..engine.conftest import Driver, make_library, new_engine, of
+
+
+async def test_new_database_is_migrated_to_the_latest_version_in_wal_mode(tmp_path: Path) -> None:
+    store = await Store.open(tmp_path / "a.db")
+    await store.close()
+    with sqlite3.connect(tmp_path / "a.db") as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    store = await Store.open(tmp_path / "a.db")  # opening again migrates nothing
+    await store.close()
+
+
+async def test_concurrent_commits_share_transactions(tmp_path: Path) -> None:
+    store = await Store.open(tmp_path / "b.db")
+    drive = Driver(new_engine())
+    await store.commit(drive.cmd("test:g", "t", StartRound("tre"), controller=True)[:1])
+    await store.commit([])  # nothing to write: returns at once
+    await store.commit([PartOpened(1, 1, drive.now)])
+    votes = [[VoteRecorded(1, 1, f"user{i}", "red", drive.now)] for i in range(500)]
+    await asyncio.gather(*(store.commit(v) for v in votes))
+    assert await store.vote_count() == 500
+    assert store.batches < 50  # 500 waiting callers went in a few transactions, not 500
+    await store.close()
+
+
+async def test_restart_resumes_rounds_settings_and_schedules(tmp_path: Path) -> None:
+    from bot.events import Schedule, SetLanguage
+
+    drive = Driver(new_engine())
+    store = await Store.open(tmp_path / "c.db")
+    effects = drive.cmd("test:g", "t", SetLanguage("en"), controller=True)
+    effects += drive.cmd("test:g", "t", StartRound("tre", timedelta(minutes=5)), controller=True)
+    rid = of(effects, RoundStarted)[0].round_id
+    effects += drive.vote("test:g", "alice", rid, 1, "red")
+    effects += drive.vote("test:g", "bob", rid, 1, "green")
+    effects += drive.vote("test:g", "bob", rid, 1, "red")
+    effects += drive.cmd("test:h", "t", Schedule("tre", "in 2h", "in 3h"), controller=True)
+    await store.commit(records(effects))
+    await store.close()
+
+    store = await Store.open(tmp_path / "c.db")
+    snapshot = await store.load()
+    await store.close()
+    engine = Engine(make_library(), snapshot.rounds, snapshot.settings, snapshot.schedules)
+    rnd = engine.rounds[rid]
+    assert rnd.parts[0].votes == {"alice": "red", "bob": "red"}
+    assert rnd.voting_open and rnd.timer == timedelta(minutes=5)
+    assert rnd.parts[0].closes_at == drive.now + timedelta(minutes=5)
+    assert engine.active == {"test:g": rid} and engine.lang("test:g") == "en"
+    assert [s.case_id for s in engine.schedules.values()] == ["tre"]
+    assert engine.next_wakeup() == drive.now + timedelta(minutes=5)
+    assert engine.next_round_id == rid + 1
+
+
+async def test_export_rows_have_counts_and_no_user_ids(tmp_path: Path) -> None:
+    drive = Driver(new_engine())
+    store = await Store.open(tmp_path / "d.db")
+    effects = drive.cmd("test:g", "t", StartRound("tre"), controller=True)
+    rid = of(effects, RoundStarted)[0].round_id
+    for user, option in (("alice", "red"), ("bob", "red"), ("carol", "green")):
+        effects += drive.vote("test:g", user, rid, 1, option)
+    effects += drive.cmd("test:g", "t", CloseVoting(), controller=True)
+    await store.commit(records(effects))
+    rows = await store.export_rows()
+    await store.close()
+    assert rows[0]["case"] == "tre" and rows[0]["parts"][0]["counts"] == {"red": 2, "green": 1}
+    assert "alice" not in repr(rows)
