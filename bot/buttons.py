@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.effects import Button, NextButton, VoteButton
+from bot.effects import Button, VoteButton
 
 _VOTE = re.compile(r"^v:(\d{1,12}):(\d{1,3}):([a-z0-9][a-z0-9-]{0,40})$")
 _NEXT = re.compile(r"^n:(\d{1,12}):(\d{1,3})$")

@@ -10,7 +10,6 @@ import json
 import logging
 import sys
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any, Sequence
 
 from bot.cases import CaseError, Library, case_files, load_case, load_library

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot import render
 from bot.cases import Case, Library, Option
 from bot.effects import (
-    ChatSettingsChanged, Edit, Effect, PartClosed, PartOpened, Post, Reply, RoundFinished, RoundStarted,
+    Button,     ChatSettingsChanged, Edit, Effect, PartClosed, PartOpened, Post, Reply, RoundFinished, RoundStarted,
     ScheduleDeleted, ScheduleSaved, UserForgotten, VoteRecorded,
 )
 from bot.events import (
@@ -49,6 +49,7 @@ class Engine:
         user_limit: RateLimiter | None = None,
         chat_limit: RateLimiter | None = None,
         default_lang: str = DEFAULT_LANGUAGE,
+        reaction_platforms: frozenset[str] = frozenset({"matrix"}),
     ):
         self.library = library
         self.rounds: dict[int, Round] = {}
@@ -65,6 +66,7 @@ class Engine:
         self.user_limit = user_limit or RateLimiter(rate=3, burst=10)
         self.chat_limit = chat_limit or RateLimiter(rate=2, burst=20)
         self.default_lang = default_lang
+        self.reaction_platforms = reaction_platforms  # votes there are reactions, visible to the room
 
     # ---- public API -------------------------------------------------------
 
@@ -175,7 +177,7 @@ class Engine:
             ShowReferences: self._references,
             SelfTest: self._selftest,
             Forget: self._forget,
-            Privacy: lambda e: [self._reply(e.chat, e.sender, "privacy")],
+            Privacy: self._privacy,
             SetLanguage: self._set_language,
             SetTimezone: self._set_timezone,
             Schedule: self._schedule,
@@ -186,6 +188,20 @@ class Engine:
 
     def _controls(self, ev: CommandIssued) -> bool:
         return ev.sender.controller or ev.private
+
+    def _privacy(self, ev: CommandIssued) -> list[Effect]:
+        text = t(self.lang(ev.chat), "privacy", p=self._prefix(ev.chat))
+        if self._reacts(ev.chat):
+            text += "\n" + t(self.lang(ev.chat), "privacy.reactions", p=self._prefix(ev.chat))
+        return [Reply(ev.chat, ev.sender.user, plain(text))]
+
+    def _reacts(self, chat: str) -> bool:
+        return chat.split(":", 1)[0] in self.reaction_platforms
+
+    def _part_message(self, case: Case, rnd: Round, number: int) -> tuple[Rich, tuple[Button, ...]]:
+        hint = "part.react_hint" if self._reacts(rnd.chat) else "part.vote_hint"
+        return render.part_message(case, rnd, number, self.lang(rnd.chat), self._prefix(rnd.chat),
+                                   self._zone(rnd.chat), hint)
 
     def _list_cases(self, ev: CommandIssued) -> list[Effect]:
         lang = self.lang(ev.chat)
@@ -243,16 +259,16 @@ class Engine:
         rnd.parts.append(state)
         rnd.advance_at = None
         effects: list[Effect] = [PartOpened(rnd.id, number, now, state.closes_at)]
-        lang, prefix, zone = self.lang(rnd.chat), self._prefix(rnd.chat), self._zone(rnd.chat)
+        lang, prefix = self.lang(rnd.chat), self._prefix(rnd.chat)
         if part.votable:
-            text, buttons = render.part_message(case, rnd, number, lang, prefix, zone)
+            text, buttons = self._part_message(case, rnd, number)
             return effects + [Post(rnd.chat, text, buttons, key=render.part_key(rnd.id, number))]
         # A part without a vote is shown with its discussion points at once.
         state.closed_at = now
         if rnd.timer and not rnd.selftest_of:
             rnd.advance_at = now + rnd.timer
         effects.append(PartClosed(rnd.id, number, now, rnd.advance_at))
-        text, _ = render.part_message(case, rnd, number, lang, prefix, zone)
+        text, _ = self._part_message(case, rnd, number)
         effects.append(Post(rnd.chat, text, key=render.part_key(rnd.id, number)))
         follow = RichBuilder().extend(render.reflection_points(case, number, lang, prefix))
         buttons = (render.next_button(case, rnd, number, lang),) if rnd.selftest_of else ()
@@ -275,7 +291,7 @@ class Engine:
         if rnd.timer:
             rnd.advance_at = now + rnd.timer
         lang, prefix = self.lang(rnd.chat), self._prefix(rnd.chat)
-        text, _ = render.part_message(case, rnd, number, lang, prefix, self._zone(rnd.chat))
+        text, _ = self._part_message(case, rnd, number)
         counts = state.counts(tuple(o.key for o in case.parts[number - 1].options))
         results = RichBuilder().extend(preface).extend(render.part_results(case, rnd, number, lang, prefix))
         results.line().extend(self._after_close_hint(rnd, number))
@@ -318,7 +334,7 @@ class Engine:
 
     def _tally_edit(self, rnd: Round) -> Edit:
         case, number = self._case(rnd), rnd.current
-        text, buttons = render.part_message(case, rnd, number, self.lang(rnd.chat), self._prefix(rnd.chat), self._zone(rnd.chat))
+        text, buttons = self._part_message(case, rnd, number)
         return Edit(rnd.chat, render.part_key(rnd.id, number), text, buttons)
 
     def _running(self, ev: CommandIssued) -> Round | None:
@@ -470,7 +486,7 @@ class Engine:
         state.closed_at = now
         lang, prefix = self.lang(rnd.chat), self._prefix(rnd.chat)
         others, count = self.overall(case.id, number, exclude=rnd.selftest_of)
-        text, _ = render.part_message(case, rnd, number, lang, prefix, self._zone(rnd.chat))
+        text, _ = self._part_message(case, rnd, number)
         shown = others if count >= OVERALL_MINIMUM else None
         results = render.selftest_results(case, number, option, shown, count, OVERALL_MINIMUM, lang, prefix)
         return [

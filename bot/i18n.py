@@ -122,6 +122,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "schedule.reminder": "Påminnelse: «{title}» – {count} har stemt så langt. Avstemningen lukkes {closes}.",
         "schedule.deadline": "Fristen er ute – her er resultatet.",
         "option.choices": "Valg: {choices}",
+        "part.react_hint": "Stem ved å reagere med et av valgene under, eller {p}vote VALG.",
+        "privacy.reactions": (
+            "• I Matrix er en reaksjon synlig for alle i rommet: de andre kan se hvem som reagerte med hva. "
+            "Boten viser bare summer, men vil du stemme helt anonymt, bruk {p}selftest i en direktemelding."
+        ),
+        "matrix.encrypted_room": (
+            "Jeg kan ikke lese krypterte rom (ende-til-ende-kryptering støttes ikke). "
+            "Lag et rom uten kryptering og inviter meg dit."
+        ),
     },
     "en": {
         "help": (
@@ -235,6 +244,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "schedule.reminder": "Reminder: “{title}” – {count} have voted so far. Voting closes {closes}.",
         "schedule.deadline": "Time is up – here is the result.",
         "option.choices": "Options: {choices}",
+        "part.react_hint": "Vote by reacting with one of the options below, or {p}vote OPTION.",
+        "privacy.reactions": (
+            "• In Matrix a reaction is visible to everyone in the room: the others can see who reacted with what. "
+            "The bot only shows totals, but to vote fully anonymously, use {p}selftest in a direct message."
+        ),
+        "matrix.encrypted_room": (
+            "I cannot read encrypted rooms (end-to-end encryption is not supported). "
+            "Create a room without encryption and invite me there."
+        ),
     },
 }
 

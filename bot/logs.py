@@ -28,10 +28,21 @@ class RedactSecrets(logging.Filter):
         return self.TOKEN_SHAPE.sub("[redacted]", text)
 
 
+_FILTER = RedactSecrets([])
+
+
+def add_secret(secret: str | None) -> None:
+    """Keep a secret learnt at run time (e.g. a Matrix access token from a password login) out of the logs."""
+    if secret and secret not in _FILTER.secrets:
+        _FILTER.secrets.append(secret)
+
+
 def setup_logging(level: str, secrets: list[str]) -> None:
+    for secret in secrets:
+        add_secret(secret)
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(RedactSecrets(secrets))
+    handler.addFilter(_FILTER)
     logging.basicConfig(level=level.upper(), handlers=[handler], force=True)
     # httpx logs every request URL, and a Telegram URL contains the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -71,8 +71,12 @@ def part_heading(b: RichBuilder, case: Case, number: int, lang: str) -> RichBuil
     return b
 
 
-def part_message(case: Case, rnd: Round, number: int, lang: str, prefix: str, zone: str) -> tuple[Rich, tuple[Button, ...]]:
-    """The part's text and question; while voting is open, the number of votes so far."""
+def part_message(case: Case, rnd: Round, number: int, lang: str, prefix: str, zone: str,
+                 hint: str = "part.vote_hint") -> tuple[Rich, tuple[Button, ...]]:
+    """The part's text and question; while voting is open, the number of votes so far.
+
+    ``hint`` says how to vote here: buttons, or reactions where the platform has none.
+    """
     part = case.parts[number - 1]
     state = rnd.parts[number - 1]
     b = part_heading(RichBuilder(), case, number, lang)
@@ -84,7 +88,7 @@ def part_message(case: Case, rnd: Round, number: int, lang: str, prefix: str, zo
         b.text(t(lang, "part.votes_so_far", count=len(state.votes))).line()
         if state.closes_at:
             b.text(t(lang, "part.closes_at", time=local_time(state.closes_at, zone))).line()
-        b.italic(t(lang, "part.vote_hint", p=prefix)).line().italic(t(lang, "option.choices", choices=choices(part.options, lang)))
+        b.italic(t(lang, hint, p=prefix)).line().italic(t(lang, "option.choices", choices=choices(part.options, lang)))
         return b.build(), vote_buttons(part, rnd.id, number, lang)
     b.italic(t(lang, "part.closed"))
     return b.build(), ()

@@ -88,5 +88,7 @@ def to_html(rich: Rich, newline: str = "\n") -> str:
         body = html.escape(clean(span.text), quote=False).replace("\n", newline)
         tag = _TAGS.get(span.style)
         out.append(f"<{tag}>{body}</{tag}>" if tag else body)
-    text = "".join(out)
-    return text.strip() if newline == "\n" else text
+    text = "".join(out).strip()
+    if newline != "\n":
+        text = re.sub(rf"^(?:\s|{re.escape(newline)})+|(?:\s|{re.escape(newline)})+$", "", text)
+    return text

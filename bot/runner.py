@@ -87,7 +87,7 @@ class Runner:
         snapshot = await self.store.load()
         old = self.engine
         self.engine = Engine(old.library, snapshot.rounds, snapshot.settings, snapshot.schedules, old.prefixes,
-                             old.user_limit, old.chat_limit, old.default_lang)
+                             old.user_limit, old.chat_limit, old.default_lang, old.reaction_platforms)
 
     async def _deliver(self, messages: list[Message], on_reply: ReplyHandler | None = None) -> None:
         for message in messages:

@@ -76,6 +76,11 @@ MIGRATIONS: list[str] = [
     CREATE TABLE messages (chat TEXT NOT NULL, key TEXT NOT NULL, platform_id TEXT NOT NULL, PRIMARY KEY (chat, key));
     CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
+    # Adapter state that names a user (e.g. which Matrix reaction was whose vote) is deleted by /forget.
+    """
+    ALTER TABLE kv ADD COLUMN owner TEXT;
+    CREATE INDEX kv_owner ON kv (owner);
+    """,
 ]
 
 
@@ -90,10 +95,11 @@ class MessageBound:
 
 @dataclass(frozen=True)
 class ValueSet:
-    """A small piece of adapter state, such as a Matrix sync token."""
+    """A small piece of adapter state, such as a Matrix sync token; ``owner`` is a pseudonymous user."""
 
     key: str
     value: str
+    owner: str | None = None
 
 
 @dataclass(frozen=True)
@@ -140,7 +146,8 @@ def _statements(record: StoreRecord) -> list[tuple[str, tuple[Any, ...]]]:
             return [("UPDATE rounds SET finished_at = ?, advance_at = NULL WHERE id = ?", (_ts(at), round_id))]
         case UserForgotten(user):
             return [("DELETE FROM votes WHERE user = ?", (user,)),
-                    ("DELETE FROM rounds WHERE selftest_of = ?", (user,))]
+                    ("DELETE FROM rounds WHERE selftest_of = ?", (user,)),
+                    ("DELETE FROM kv WHERE owner = ?", (user,))]
         case ChatSettingsChanged(chat, lang, zone):
             return [("INSERT INTO chat_settings (chat, lang, timezone) VALUES (?, ?, ?) "
                      "ON CONFLICT (chat) DO UPDATE SET lang = excluded.lang, timezone = excluded.timezone",
@@ -156,8 +163,8 @@ def _statements(record: StoreRecord) -> list[tuple[str, tuple[Any, ...]]]:
             return [("DELETE FROM schedules WHERE id = ?", (schedule_id,))]
         case MessageBound(chat, key, platform_id):
             return [("INSERT OR REPLACE INTO messages (chat, key, platform_id) VALUES (?, ?, ?)", (chat, key, platform_id))]
-        case ValueSet(key, value):
-            return [("INSERT OR REPLACE INTO kv (key, value) VALUES (?, ?)", (key, value))]
+        case ValueSet(key, value, owner):
+            return [("INSERT OR REPLACE INTO kv (key, value, owner) VALUES (?, ?, ?)", (key, value, owner))]
     raise TypeError(f"not a record: {record!r}")
 
 
@@ -290,8 +297,8 @@ class Store:
         rows = await self._rows("SELECT value FROM kv WHERE key = ?", (key,))
         return rows[0][0] if rows else None
 
-    async def set_value(self, key: str, value: str) -> None:
-        await self.commit([ValueSet(key, value)])
+    async def set_value(self, key: str, value: str, owner: str | None = None) -> None:
+        await self.commit([ValueSet(key, value, owner)])
 
     async def vote_count(self) -> int:
         rows = await self._rows("SELECT COUNT(*) FROM votes")

@@ -80,3 +80,28 @@ async def test_export_rows_have_counts_and_no_user_ids(tmp_path: Path) -> None:
     await store.close()
     assert rows[0]["case"] == "tre" and rows[0]["parts"][0]["counts"] == {"red": 2, "green": 1}
     assert "alice" not in repr(rows)
+
+
+async def test_forget_deletes_adapter_state_that_names_the_user(tmp_path: Path) -> None:
+    from bot.effects import UserForgotten
+
+    store = await Store.open(tmp_path / "e.db")
+    await store.set_value("matrix.reaction:$1", '{"user": "alice"}', owner="alice")
+    await store.set_value("matrix.reaction:$2", '{"user": "bob"}', owner="bob")
+    await store.set_value("matrix.next_batch", "s1")
+    await store.commit([UserForgotten("alice")])
+    assert await store.get_value("matrix.reaction:$1") is None
+    assert await store.get_value("matrix.reaction:$2") is not None and await store.get_value("matrix.next_batch") == "s1"
+    await store.close()
+
+
+async def test_a_version_1_database_is_migrated_in_place(tmp_path: Path) -> None:
+    with sqlite3.connect(tmp_path / "old.db") as db:
+        db.executescript(MIGRATIONS[0] + "; PRAGMA user_version = 1;")
+        db.execute("INSERT INTO kv (key, value) VALUES ('k', 'v')")
+    store = await Store.open(tmp_path / "old.db")
+    assert await store.get_value("k") == "v"
+    await store.set_value("k2", "v2", owner="u1")
+    await store.close()
+    with sqlite3.connect(tmp_path / "old.db") as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)

@@ -1,0 +1,346 @@
+"""Building, starting and stopping the Matrix bot; the sync loop.
+
+The bot runs its own ``/sync`` loop (not nio's callbacks) so it controls the
+order of everything and when a batch counts as done:
+
+- The sync token (``next_batch``) is saved in the store after each batch is
+  handled, and the next start syncs from it: whatever happened while the bot
+  was down (reactions, commands) is handled on restart, nothing twice.
+  Within a batch, the id of the last event acted on in each room is saved
+  as well, so a batch cut short (crash, lost connection) is not replayed.
+- A timeline the server cut short (``limited``) is completed from
+  ``/messages`` back to the saved token, so no reaction is lost after a
+  long absence.
+- The very first sync only accepts pending invites; it acts on no history.
+  In a room just joined, events before the bot's own join are ignored.
+- Lost connections and rate limits are retried by matrix-nio
+  (:data:`CLIENT_CONFIG`); other sync errors are retried with backoff; a
+  token the server no longer knows leads to a new password login.
+
+Encrypted rooms are not supported (matrix-nio without libolm cannot read
+them): the bot says so once per room, in an ``m.notice``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import signal
+from datetime import timedelta
+from typing import Any
+
+from nio import (
+    AsyncClient, AsyncClientConfig, Event, InviteInfo, InviteMemberEvent, JoinError, MessageDirection,
+    RoomInfo, RoomLeaveError, RoomMemberEvent, RoomMessagesResponse, SyncResponse,
+)
+
+from adapters.matrix.reactions import ReactionBook
+from adapters.matrix.rooms import PLATFORM, Rooms, invite_allowed
+from adapters.matrix.session import LoginFailed, log_in
+from adapters.matrix.transport import MatrixTransport, SendFailed
+from adapters.matrix.updates import PREFIX, Updates
+from bot.cases import Library
+from bot.config import Config
+from bot.i18n import t
+from bot.pseudonym import Pseudonymizer
+from bot.richtext import plain
+from bot.runner import Runner
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+#: Retry rate limits after the server's ``retry_after_ms`` and lost connections with backoff, without end:
+#: nothing the engine decided is dropped because the homeserver was briefly away.
+CLIENT_CONFIG = AsyncClientConfig(max_limit_exceeded=None, max_timeouts=None, backoff_factor=0.25,
+                                  max_timeout_retry_wait_time=30, encryption_enabled=False)
+TALLY_INTERVAL = timedelta(seconds=2)  # at most one live tally edit per room this often
+POLL_MS = 30_000
+TIMELINE_LIMIT = 50
+GAP_PAGE = 100
+MAX_GAP_PAGES = 100
+RETRY_FIRST, RETRY_MAX = 0.5, 30.0
+MAX_ATTEMPTS = 3  # a batch is handled again this often before a failing event or invite is skipped
+STOP_GRACE = 10.0  # seconds the batch being handled, and the last edits, may take when stopping
+ENCRYPTED_ROOM_TEXT = "matrix.encrypted_room"
+
+
+def _retry_delay(attempt: int) -> float:
+    return min(RETRY_MAX, RETRY_FIRST * 2 ** attempt)
+
+
+def _own_join(events: list[Event], user_id: str) -> int | None:
+    """Index of the bot's own (newest) join in ``events``, if it is there."""
+    for index in range(len(events) - 1, -1, -1):
+        event = events[index]
+        if (isinstance(event, RoomMemberEvent) and event.state_key == user_id and event.membership == "join"
+                and event.prev_membership != "join"):
+            return index
+    return None
+
+
+class MatrixBot:
+    """One logged-in bot account: ``create``, ``start``, then ``stop`` (or :func:`run_matrix`)."""
+
+    def __init__(self, config: Config, client: AsyncClient, store: Store, runner: Runner,
+                 transport: MatrixTransport, rooms: Rooms, updates: Updates, timeline_limit: int):
+        self.config = config
+        self.client = client
+        self.store = store
+        self.runner = runner
+        self.transport = transport
+        self.rooms = rooms
+        self.updates = updates
+        self.sync_filter: dict[str, Any] = {"room": {"timeline": {"limit": timeline_limit}},
+                                            "presence": {"not_types": ["*"]}}
+        self._since: str | None = None
+        self._progress: dict[str, Any] = {"since": None, "rooms": {}}
+        self._warned: set[str] = set()
+        self._failures: dict[str, int] = {}
+        self._busy = asyncio.Lock()
+        self._stopping = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    @classmethod
+    async def create(cls, config: Config, library: Library, store: Store, pseudonyms: Pseudonymizer,
+                     tally_interval: timedelta = TALLY_INTERVAL, timeline_limit: int = TIMELINE_LIMIT) -> MatrixBot:
+        """Log in and build everything; nothing is received until :meth:`start`."""
+        if not (config.matrix_homeserver and config.matrix_user_id):
+            raise ValueError("MATRIX_HOMESERVER and MATRIX_USER_ID are needed")
+        # nio logs whole responses at DEBUG (the login's access token too) and every event at INFO.
+        logging.getLogger("nio").setLevel(max(logging.WARNING, logging.getLogger().getEffectiveLevel()))
+        client = AsyncClient(config.matrix_homeserver, config.matrix_user_id, config=CLIENT_CONFIG)
+        try:
+            await log_in(client, config)
+        except BaseException:
+            await client.close()
+            raise
+        book = ReactionBook(store)
+        transport = MatrixTransport(client, pseudonyms, book)
+        runner = await Runner.create(library, store, transport, tally_interval, default_lang=config.lang)
+        rooms = Rooms(store, client.user_id, config.trainers, config.matrix_power_level)
+        await rooms.load()
+        for room_id in rooms.direct:  # so messages to direct chats find their room after a restart
+            pseudonyms.chat(PLATFORM, room_id, private=True)
+        updates = Updates(client, runner, transport, rooms, book, pseudonyms)
+        return cls(config, client, store, runner, transport, rooms, updates, timeline_limit)
+
+    # ---- keys in the store -------------------------------------------------
+
+    @property
+    def _token_key(self) -> str:
+        return f"matrix.next_batch:{self.client.user_id}"
+
+    @property
+    def _progress_key(self) -> str:
+        return f"matrix.progress:{self.client.user_id}"
+
+    # ---- lifecycle ----------------------------------------------------------
+
+    async def start(self) -> None:
+        """Catch up on what happened while the bot was away, then keep syncing in the background."""
+        self._since = await self.store.get_value(self._token_key)
+        saved = await self.store.get_value(self._progress_key)
+        if saved:
+            self._progress = json.loads(saved)
+        await self._step(timeout=0, full_state=True)
+        await self.runner.start()
+        self._task = asyncio.create_task(self._loop(), name="matrix-sync")
+        log.info("Matrix bot %s is running", self.client.user_id)
+
+    async def run_until(self, stop: asyncio.Event) -> None:
+        """:meth:`start`, then run until ``stop`` is set (also while still catching up); raise if syncing died."""
+        starting = asyncio.create_task(self.start(), name="matrix-start")
+        stopped = asyncio.create_task(stop.wait())
+        try:
+            await asyncio.wait({starting, stopped}, return_when=asyncio.FIRST_COMPLETED)
+            if not starting.done():
+                return  # asked to stop before the homeserver answered
+            starting.result()
+            assert self._task is not None
+            await asyncio.wait({stopped, self._task}, return_when=asyncio.FIRST_COMPLETED)
+            if self._task.done() and not self._task.cancelled() and self._task.exception() is not None:
+                raise self._task.exception()  # type: ignore[misc]
+        finally:
+            starting.cancel()
+            stopped.cancel()
+
+    async def stop(self) -> None:
+        """Let the batch being handled finish, stop syncing, send held-back edits, close the connection."""
+        self._stopping.set()
+        if self._task is not None:
+            try:
+                async with asyncio.timeout(STOP_GRACE), self._busy:
+                    self._task.cancel()
+            except TimeoutError:
+                log.warning("stopping in the middle of a batch; it is handled again on the next start")
+                self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)  # run_until reported how it ended
+            self._task = None
+        try:
+            async with asyncio.timeout(STOP_GRACE):  # the homeserver may be gone; the next start re-sends tallies
+                await self.runner.stop()
+        except TimeoutError:
+            log.warning("gave up sending the last tally edits; they are sent again on the next start")
+        finally:
+            await self.client.close()
+
+    # ---- syncing ------------------------------------------------------------
+
+    async def _loop(self) -> None:
+        while not self._stopping.is_set():
+            await self._step(timeout=POLL_MS)
+
+    async def _step(self, timeout: int, full_state: bool = False) -> None:
+        """Sync and handle the batch, until that works once; a failed batch is fetched and handled again."""
+        attempt = 0
+        while True:
+            try:
+                response = await self._sync(timeout, full_state)
+                async with self._busy:
+                    await self._apply(response)
+                return
+            except LoginFailed:
+                raise
+            except Exception:
+                log.exception("could not sync or handle a batch; it is fetched and handled again")
+            if self._stopping.is_set():
+                return
+            await asyncio.sleep(_retry_delay(attempt))
+            attempt += 1
+
+    def _may_retry(self, what: str) -> bool:
+        """Count a failure of ``what``; False once it failed :data:`MAX_ATTEMPTS` times (then it is skipped)."""
+        self._failures[what] = self._failures.get(what, 0) + 1
+        return self._failures[what] < MAX_ATTEMPTS
+
+    async def _sync(self, timeout: int, full_state: bool = False) -> SyncResponse:
+        attempt = 0
+        while True:
+            response = await self.client.sync(timeout=timeout, sync_filter=self.sync_filter, since=self._since,
+                                              full_state=full_state or None)
+            if isinstance(response, SyncResponse):
+                return response
+            if response.status_code == "M_UNKNOWN_TOKEN":
+                if not self.config.matrix_password:
+                    raise LoginFailed("the homeserver no longer accepts the configured access token")
+                await log_in(self.client, self.config, fresh=True)
+                continue
+            delay = _retry_delay(attempt)
+            attempt += 1
+            log.warning("sync failed (%s); trying again in %.1f s", response.status_code, delay)
+            await asyncio.sleep(delay)
+
+    async def _apply(self, response: SyncResponse) -> None:
+        """Handle one batch; only then is its token saved."""
+        since = self._since
+        for room_id, invite in response.rooms.invite.items():
+            await self._invited(room_id, invite)
+        for room_id, info in response.rooms.join.items():
+            self.rooms.note_state(room_id, [*info.state, *info.timeline.events])
+            if since is not None:  # the first sync ever brings history, not news
+                await self._timeline(room_id, info, since)
+            await self._warn_if_encrypted(room_id)
+        self._since = response.next_batch
+        await self.store.set_value(self._token_key, response.next_batch)
+        self._failures.clear()
+
+    async def _timeline(self, room_id: str, info: RoomInfo, since: str) -> None:
+        events = list(info.timeline.events)
+        if _own_join(events, self.client.user_id) is None and info.timeline.limited and info.timeline.prev_batch:
+            known = {event.event_id for event in events}
+            gap = await self._gap(room_id, info.timeline.prev_batch, since)
+            events = [event for event in gap if event.event_id not in known] + events
+        joined = _own_join(events, self.client.user_id)
+        if joined is not None:
+            events = events[joined + 1:]
+        if self._progress["since"] != since:
+            self._progress = {"since": since, "rooms": {}}
+        done = self._progress["rooms"].get(room_id)
+        ids = [event.event_id for event in events]
+        if done in ids:
+            events = events[ids.index(done) + 1:]
+        for event in events:
+            try:
+                acted = await self.updates.handle(room_id, event)
+            except Exception:
+                if self._may_retry(event.event_id):
+                    raise
+                log.exception("skipping event %s in %s after %d failures", event.event_id, room_id, MAX_ATTEMPTS)
+                acted = True
+            if acted:
+                self._progress["rooms"][room_id] = event.event_id
+                await self.store.set_value(self._progress_key, json.dumps(self._progress))
+
+    async def _gap(self, room_id: str, start: str, since: str) -> list[Event]:
+        """The events between the saved token and a timeline the server cut short, oldest first."""
+        older: list[Event] = []
+        for _ in range(MAX_GAP_PAGES):
+            page = await self.client.room_messages(room_id, start=start, end=since, direction=MessageDirection.back,
+                                                   limit=GAP_PAGE)
+            if not isinstance(page, RoomMessagesResponse):
+                if self._may_retry(f"gap {room_id}"):
+                    raise RuntimeError(f"could not fill a timeline gap in {room_id}: {page.status_code}")
+                log.error("could not fill a timeline gap in %s (%s); older events are skipped", room_id,
+                          page.status_code)
+                break
+            older.extend(page.chunk)
+            joined = _own_join(page.chunk, self.client.user_id) is not None
+            if joined or not page.chunk or not page.end or page.end == start:
+                break  # reached the bot's join (nothing older is for it) or the saved token
+            start = page.end
+        else:
+            log.warning("a timeline gap in %s is longer than %d events; the oldest are skipped", room_id,
+                        MAX_GAP_PAGES * GAP_PAGE)
+        older.reverse()
+        return older
+
+    # ---- rooms --------------------------------------------------------------
+
+    async def _invited(self, room_id: str, invite: InviteInfo) -> None:
+        me = self.client.user_id
+        member = next((e for e in invite.invite_state if isinstance(e, InviteMemberEvent)
+                       and e.state_key == me and e.membership == "invite"), None)
+        if member is None:
+            return
+        allowed = invite_allowed(member.sender, self.config.matrix_invite_allow)
+        if allowed:
+            await self.rooms.set_direct(room_id, bool(member.content.get("is_direct")))
+        answer = await (self.client.join(room_id) if allowed else self.client.room_leave(room_id))
+        if isinstance(answer, (JoinError, RoomLeaveError)):
+            if self._may_retry(f"invite {room_id}"):
+                raise RuntimeError(f"could not answer the invite to {room_id}: {answer.status_code}")
+            log.error("giving up on the invite to %s: %s", room_id, answer.status_code)
+            return
+        log.info("joined %s" if allowed else "declined an invite to %s (inviter not allowed)", room_id)
+
+    async def _warn_if_encrypted(self, room_id: str) -> None:
+        room = self.client.rooms.get(room_id)
+        if room is None or not room.encrypted or room_id in self._warned:
+            return
+        key = f"matrix.encryption_warned:{room_id}"
+        if not await self.store.get_value(key):
+            lang = self.runner.engine.lang(self.updates.chat(room_id))
+            try:
+                await self.transport.notice(room_id, plain(t(lang, ENCRYPTED_ROOM_TEXT, p=PREFIX)))
+            except SendFailed:
+                log.warning("could not tell %s that encrypted rooms are not supported; trying again later", room_id)
+                return
+            await self.store.set_value(key, "1")
+        self._warned.add(room_id)
+
+
+async def run_matrix(config: Config, library: Library, store: Store, pseudonyms: Pseudonymizer) -> None:
+    """Run the bot until SIGINT or SIGTERM."""
+    bot = await MatrixBot.create(config, library, store, pseudonyms)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    signals = (signal.SIGINT, signal.SIGTERM)
+    for sig in signals:
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await bot.run_until(stop)
+    finally:
+        for sig in signals:
+            loop.remove_signal_handler(sig)
+        await bot.stop()
