@@ -166,7 +166,7 @@ class Engine:
     def _command(self, ev: CommandIssued) -> list[Effect]:
         handlers: dict[type, Callable[[CommandIssued], list[Effect]]] = {
             Unknown: lambda e: self._refuse(e.chat, e.sender, "refuse.unknown_command"),
-            Help: lambda e: [self._reply(e.chat, e.sender, "help")],
+            Help: self._help,
             ListCases: self._list_cases,
             StartRound: self._start,
             Vote: self._vote_command,
@@ -188,6 +188,11 @@ class Engine:
 
     def _controls(self, ev: CommandIssued) -> bool:
         return ev.sender.controller or ev.private
+
+    def _help(self, ev: CommandIssued) -> list[Effect]:
+        lang, prefix = self.lang(ev.chat), self._prefix(ev.chat)
+        note = t(lang, "help.reactions" if self._reacts(ev.chat) else "help.anonymous")
+        return [Reply(ev.chat, ev.sender.user, plain(f"{t(lang, 'help', p=prefix)}\n{note}"))]
 
     def _privacy(self, ev: CommandIssued) -> list[Effect]:
         text = t(self.lang(ev.chat), "privacy", p=self._prefix(ev.chat))
@@ -219,7 +224,7 @@ class Engine:
         assert isinstance(cmd, StartRound)
         if ev.private:
             if not cmd.case_id:
-                return [self._reply(ev.chat, ev.sender, "help")]
+                return self._help(ev)
             return self._selftest(ev, cmd.case_id)
         if not cmd.case_id:
             return self._refuse(ev.chat, ev.sender, "refuse.usage_start")

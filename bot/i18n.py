@@ -26,9 +26,10 @@ TEXTS: dict[str, dict[str, str]] = {
             "{p}schedules, {p}unschedule N – vis eller fjern planlagte\n"
             "{p}lang nb|en, {p}tz SONE – språk og tidssone for chatten\n"
             "{p}forget – slett stemmene dine\n"
-            "{p}privacy – hva som lagres\n"
-            "Stemmene er anonyme: ingen ser hvem som stemte hva."
+            "{p}privacy – hva som lagres"
         ),
+        "help.anonymous": "Stemmene er anonyme: ingen ser hvem som stemte hva.",
+        "help.reactions": "Boten viser bare summer, men her er en stemme en reaksjon, og den ser alle i rommet.",
         "cases.header": "Dilemmaer",
         "cases.line": "{id} – {title} ({parts} deler)",
         "cases.line_one": "{id} – {title} (1 del)",
@@ -148,9 +149,10 @@ TEXTS: dict[str, dict[str, str]] = {
             "{p}schedules, {p}unschedule N – list or remove scheduled rounds\n"
             "{p}lang nb|en, {p}tz ZONE – language and time zone of the chat\n"
             "{p}forget – delete your votes\n"
-            "{p}privacy – what is stored\n"
-            "Votes are anonymous: nobody sees who voted what."
+            "{p}privacy – what is stored"
         ),
+        "help.anonymous": "Votes are anonymous: nobody sees who voted what.",
+        "help.reactions": "The bot only shows totals, but here a vote is a reaction, which everyone in the room can see.",
         "cases.header": "Dilemmas",
         "cases.line": "{id} – {title} ({parts} parts)",
         "cases.line_one": "{id} – {title} (1 part)",
