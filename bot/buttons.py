@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from bot.effects import Button, VoteButton
 
-_VOTE = re.compile(r"^v:(\d{1,12}):(\d{1,3}):([a-z0-9][a-z0-9-]{0,40})$")
-_NEXT = re.compile(r"^n:(\d{1,12}):(\d{1,3})$")
+_VOTE = re.compile(r"v:([0-9]{1,12}):([0-9]{1,3}):([a-z0-9][a-z0-9-]{0,40})")
+_NEXT = re.compile(r"n:([0-9]{1,12}):([0-9]{1,3})")
 
 
 @dataclass(frozen=True)
@@ -36,8 +36,8 @@ def decode(data: str | None) -> Pressed | None:
     """None for anything that is not data we could have made."""
     if not data or len(data) > 64:
         return None
-    if match := _VOTE.match(data):
+    if match := _VOTE.fullmatch(data):
         return Pressed(int(match[1]), int(match[2]), match[3])
-    if match := _NEXT.match(data):
+    if match := _NEXT.fullmatch(data):
         return Pressed(int(match[1]), int(match[2]), None)
     return None

@@ -118,6 +118,11 @@ class Library:
         return self.cases.get(case_id)
 
 
+# A part message (text + question + tally) and a results message (tally + points) must fit one chat
+# message: Telegram's limit is 4,096 characters.
+MAX_TEXT = 2500
+MAX_POINTS = 3000
+
 _CASE_FIELDS = {"id", "source", "tags", "title", "intro", "parts"}
 _PART_FIELDS = {"title", "text", "question", "options", "points", "references"}
 
@@ -238,6 +243,11 @@ class _Reader:
         points = self.points(fields.get("points"), f"{where}.points", node, {r.id for r in references})
         if None in (text, question, options, points):
             return None
+        for lang in LANGUAGES:
+            if len(text.get(lang)) + len(question.get(lang)) > MAX_TEXT:
+                self.problem(fields["text"], f"{where}.text.{lang}", f"text and question are longer than {MAX_TEXT} characters")
+            if sum(len(p.text.get(lang)) for p in points) > MAX_POINTS:
+                self.problem(fields["points"], f"{where}.points", f"the points ({lang}) are longer than {MAX_POINTS} characters in all")
         return Part(title or Localized(""), text, question, options, points, references)
 
     def options(self, node: Node | None, where: str) -> tuple[Option, ...] | None:

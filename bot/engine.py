@@ -103,7 +103,8 @@ class Engine:
 
     def refresh(self) -> list[Effect]:
         """Tally edits for every open part: sent after a restart, in case one was lost."""
-        return [self._tally_edit(rnd) for rnd in self._active_rounds() if rnd.voting_open and self._votable(rnd)]
+        return [self._tally_edit(rnd) for rnd in self._active_rounds()
+                if rnd.voting_open and not rnd.selftest_of and self._votable(rnd)]
 
     def lang(self, chat: str) -> str:
         return self._settings(chat).lang
@@ -446,7 +447,7 @@ class Engine:
         ]
         if rnd.selftest_of:
             return effects + self._selftest_answered(rnd, option, now)
-        return effects + [self._tally_edit(rnd)]
+        return effects if previous else effects + [self._tally_edit(rnd)]  # a change leaves the count as it was
 
     def _vote_withdrawn(self, ev: VoteWithdrawn) -> list[Effect]:
         rnd = self._checked_round(ev)
@@ -504,11 +505,11 @@ class Engine:
         rnd = self._checked_round(ev)
         if isinstance(rnd, list):
             return rnd
-        if rnd.finished or ev.part != rnd.current:
-            return self._refuse(ev.chat, ev.sender, "refuse.stale")
+        if not rnd.selftest_of or rnd.finished or ev.part != rnd.current:
+            return self._refuse(ev.chat, ev.sender, "refuse.stale")  # "next" buttons exist only in self-tests
         if rnd.voting_open:
             return self._refuse(ev.chat, ev.sender, "refuse.answer_first")
-        return self._advance(rnd, ev.now)
+        return [Reply(ev.chat, ev.sender.user, ())] + self._advance(rnd, ev.now)
 
     # ---- privacy and settings --------------------------------------------
 

@@ -87,6 +87,8 @@ class ConsoleTransport:
         return None
 
     async def reply(self, message: Reply) -> None:
+        if not message.text:
+            return  # a silent acknowledgement (Telegram's empty toast)
         name = self.names.get(message.user, "?")
         print(f"{self._where(message.chat)}→ @{name}: {to_plain(message.text)}", file=self.out)
         self.out.flush()

@@ -1,0 +1,39 @@
+"""Telegram ids -> the pseudonymous ids the engine and the store see.
+
+This is the only place a raw Telegram user or chat id is turned into an
+engine id; the way back (to send a message) is ``Pseudonymizer.address``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Chat, User
+from telegram.constants import ChatType
+
+from bot.pseudonym import Pseudonymizer
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "telegram"
+
+
+def is_private(chat: Chat) -> bool:
+    return chat.type == ChatType.PRIVATE
+
+
+def chat_key(pseudonyms: Pseudonymizer, chat: Chat) -> str:
+    """``telegram:-1001…`` for a group; a pseudonym for a private chat (its id is the person's id)."""
+    return pseudonyms.chat(PLATFORM, chat.id, private=is_private(chat))
+
+
+def user_key(pseudonyms: Pseudonymizer, user: User) -> str:
+    return pseudonyms.user(PLATFORM, user.id)
+
+
+def trainer_ids(trainers: frozenset[str]) -> frozenset[int]:
+    """The Telegram user ids among the configured trainers (``telegram:123``)."""
+    ids = [entry.removeprefix(f"{PLATFORM}:") for entry in trainers if entry.startswith(f"{PLATFORM}:")]
+    for bad in sorted(i for i in ids if not i.isdigit()):
+        log.warning("ignoring trainer %s:%s: a Telegram trainer is given by numeric user id", PLATFORM, bad)
+    return frozenset(int(i) for i in ids if i.isdigit())

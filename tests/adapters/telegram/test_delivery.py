@@ -1,0 +1,185 @@
+"""Delivery under load and faults: tally throttling, flood control (429), refused photos, forged buttons, HTML."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from datetime import timedelta
+
+import pytest
+
+from .bot_harness import errors_logged, has_buttons, invalid_html, running_bot, sent_html
+from .emulator_client import Chat, User, button_data
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(60)]
+
+ADMIN = User(720000001, "Anne", "anne")
+MEMBERS = [User(720000100 + i, f"Medlem {i}") for i in range(1, 41)]
+GROUP = Chat.group(-4201, "Formannskapet")
+OTHER_GROUP = Chat.group(-4202, "Kontrollutvalget")
+STALE = "Denne knappen gjelder ikke lenger."
+WAVE, WAVE_PAUSE = 5, 0.25
+
+
+async def start_round(h, chat: Chat = GROUP, case: str = "jubileum") -> dict:
+    await h.emu.set_admins(chat.id, [ADMIN.id])
+    await h.command(chat, ADMIN, f"/start {case}")
+    return await h.wait_message(chat, has_buttons)
+
+
+async def test_many_votes_give_few_tally_edits_and_the_last_shows_all(telegram_sandbox, tmp_path, caplog):
+    interval = 0.5
+    async with running_bot(telegram_sandbox, tmp_path, tally_interval=timedelta(seconds=interval)) as h:
+        part = await start_round(h)
+        batches_before = h.store.batches
+        t0 = time.monotonic()
+        ids: list[str] = []
+        for wave in range(0, len(MEMBERS), WAVE):  # waves of simultaneous presses, spread over about 2 s
+            ids += await asyncio.gather(*(h.press(GROUP, m, part, f"v:1:1:{'red' if i % 3 else 'green'}")
+                                          for i, m in enumerate(MEMBERS[wave:wave + WAVE], wave)))
+            await asyncio.sleep(WAVE_PAUSE)
+        sent = time.monotonic() - t0
+        await h.emu.wait_for(lambda: len(h.emu.sync.callback_answers()) == len(MEMBERS))
+        last = await h.emu.wait_for(
+            lambda: [e for e in h.emu.sync.edits() if f"Stemmer så langt: {len(MEMBERS)}" in e["text"]])
+        elapsed = time.monotonic() - t0
+        edits = [e for e in await h.emu.edits() if e["message_id"] == part["message_id"]]
+        answers = await h.emu.callback_answers()
+        batches = h.store.batches - batches_before
+
+    votes = len(MEMBERS)
+    gaps = [(b["time"] - a["time"]) / 1000 for a, b in zip(edits, edits[1:])]
+    print(f"\n{votes} votes sent in {sent:.2f}s, all toasts + final tally after {elapsed:.2f}s: "
+          f"{len(edits)} tally edits (interval {interval}s, smallest gap {min(gaps, default=0):.2f}s), "
+          f"{batches} store commits")
+    assert edits[-1] == last[-1]  # the last edit shows every vote
+    assert len(edits) <= math.ceil(elapsed / interval) + 1 and len(edits) < votes / 4
+    assert all(gap >= interval * 0.6 for gap in gaps)  # (measured where the emulator receives them)
+    assert {a["callback_query_id"] for a in answers} == set(ids)
+    assert all(a["text"].startswith("Stemme registrert: ") for a in answers)
+    assert batches < votes  # simultaneous votes share commits (group commit), one per vote would be `votes`
+    assert h.errors == [] and errors_logged(caplog) == []
+
+
+# PTB's own RetryAfter.__init__ reads its deprecated int `retry_after`; nothing in our code does.
+@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+async def test_flood_control_429_is_waited_out_and_nothing_is_lost(telegram_sandbox, tmp_path, caplog):
+    async with running_bot(telegram_sandbox, tmp_path) as h:
+        await h.emu.fail_next("sendMessage", 1, 1)
+        part = await start_round(h)  # the intro meets the 429 first
+        assert (await h.messages(GROUP))[0]["text"].startswith("<b>Nytt dilemma:")
+
+        await h.emu.fail_next("editMessageText", 1, 1)
+        await h.emu.fail_next("answerCallbackQuery", 1, 1)
+        assert await h.vote(GROUP, MEMBERS[0], part, "v:1:1:red") == "Stemme registrert: 🔴 Rødt lys"
+        await h.emu.wait_for(lambda: any("Stemmer så langt: 1" in e["text"] for e in h.emu.sync.edits()))
+
+        await h.emu.fail_next("sendPhoto", 1, 1)
+        await h.command(GROUP, ADMIN, "/close")
+        await h.wait_text(GROUP, "Resultat – Jubileumsmiddagen")
+        statuses = {m: [c["status"] for c in await h.emu.calls(m)]
+                    for m in ("sendMessage", "editMessageText", "answerCallbackQuery", "sendPhoto")}
+        photos = await h.emu.photos()
+    assert statuses["sendMessage"][:2] == [429, 200]
+    assert statuses["editMessageText"][:2] == [429, 200]
+    assert statuses["answerCallbackQuery"] == [429, 200]
+    assert statuses["sendPhoto"] == [429, 200] and len(photos) == 1
+    assert h.errors == [] and errors_logged(caplog) == []
+
+
+async def test_a_refused_chart_still_leaves_the_results_text(telegram_sandbox, tmp_path):
+    async with running_bot(telegram_sandbox, tmp_path) as h:
+        part = await start_round(h)
+        await h.vote(GROUP, MEMBERS[0], part, "v:1:1:green")
+        await h.emu.fail_next("sendPhoto", 1, error_code=400,
+                              description="Bad Request: not enough rights to send photos to the chat")
+        await h.command(GROUP, ADMIN, "/close")
+        results = await h.wait_text(GROUP, "Resultat – Jubileumsmiddagen")
+        assert "Totalt 1 stemme" in results["text"] and await h.emu.photos() == []
+
+
+async def test_forged_and_stale_buttons_are_refused_and_not_counted(telegram_sandbox, tmp_path, caplog):
+    async with running_bot(telegram_sandbox, tmp_path) as h:
+        part = await start_round(h)  # round 1, in GROUP
+        other = await start_round(h, OTHER_GROUP)  # round 2, elsewhere
+        assert button_data(other)[0] == "v:2:1:red"
+        voter, forger = MEMBERS[0], MEMBERS[1]
+        assert await h.vote(GROUP, voter, part, "v:1:1:red") == "Stemme registrert: 🔴 Rødt lys"
+
+        forged = {
+            "garbage": STALE,
+            "v:1:1:red;drop table": STALE,
+            "v:1:1:" + "x" * 60: STALE,  # longer than Telegram's 64 bytes
+            "v:2:1:green": STALE,  # another chat's round
+            "v:1:1:purple": STALE,  # no such option
+            "v:1:9:red": STALE,  # no such part
+            "v:99:1:red": STALE,  # no such round
+            "n:1:1": STALE,  # a self-test "next" button, forged in a group
+        }
+        for data, expected in forged.items():
+            assert await h.vote(GROUP, forger, part, data) == expected, data
+
+        await h.command(GROUP, ADMIN, "/close")
+        results = await h.wait_text(GROUP, "Resultat – Jubileumsmiddagen")
+        assert await h.vote(GROUP, forger, part, "v:1:1:green") == "Avstemningen er lukket."
+        assert await h.vote(GROUP, forger, part, "n:1:1") == STALE  # did not advance the group's round
+        messages = await h.messages(GROUP)
+    assert "Totalt 1 stemme" in results["text"] and "1 (100 %)" in results["text"]
+    assert not any("Del 2 av 3" in (m.get("text") or "") for m in messages)
+    assert h.errors == [] and errors_logged(caplog) == []
+
+
+async def test_markup_in_commands_and_cases_arrives_escaped(telegram_sandbox, tmp_path, caplog):
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    (cases / "markup.yaml").write_text(MARKUP_CASE, encoding="utf-8")
+    async with running_bot(telegram_sandbox, tmp_path, cases_dir=cases) as h:
+        await h.emu.set_admins(GROUP.id, [ADMIN.id])
+        asked = await h.command(GROUP, ADMIN, "/start <b>x</b>&amp;")
+        refusal = await h.reply_to(GROUP, asked)
+        assert refusal["text"] == "Jeg finner ikke dilemmaet «&lt;b&gt;x&lt;/b&gt;&amp;amp;». Se /cases."
+        assert refusal["params"]["parse_mode"] == "HTML"
+
+        await h.command(GROUP, ADMIN, "/start markup")
+        part = await h.wait_message(GROUP, has_buttons)
+        intro = (await h.messages(GROUP))[1]
+        assert intro["text"].startswith("<b>Nytt dilemma: Smør &amp; &lt;b&gt;brød&lt;/b&gt;</b>")
+        assert "Er 2 &lt; 3 &amp;&amp; 4 &gt; 3?" in part["text"] and "<script>" not in part["text"]
+        # Button labels are plain text in Telegram: shown as written, not escaped.
+        assert [b["text"] for b in part["reply_markup"]["inline_keyboard"][0]] == ["👍 Ja & <i>amen</i>", "👎 Nei"]
+        await h.vote(GROUP, MEMBERS[0], part, "v:1:1:ja")
+        await h.command(GROUP, ADMIN, "/close")
+        results = await h.wait_text(GROUP, "Til diskusjon")
+        html = await sent_html(h.emu)
+        [photo] = await h.emu.photos()
+    assert html and invalid_html(html) == {}
+    # Short results fit in the chart's caption: one message, escaped like any other text.
+    assert results["message_id"] == photo["message_id"] and "text" not in results
+    assert results["caption"].startswith("<b>Resultat – Del &lt;1&gt;</b>\n👍 Ja &amp; &lt;i&gt;amen&lt;/i&gt;")
+    assert "• Punkt med &lt;a href='x'&gt;lenke&lt;/a&gt;" in results["caption"]
+    assert h.errors == [] and errors_logged(caplog) == []
+
+
+MARKUP_CASE = """\
+id: markup
+source: "Test <source> & co"
+title:
+  nb: "Smør & <b>brød</b>"
+parts:
+  - title:
+      nb: "Del <1>"
+    text:
+      nb: "<script>alert(1)</script> A & B"
+    question:
+      nb: "Er 2 < 3 && 4 > 3?"
+    options:
+      - key: ja
+        emoji: "👍"
+        label: {nb: "Ja & <i>amen</i>"}
+      - key: nei
+        emoji: "👎"
+        label: {nb: "Nei"}
+    points:
+      - nb: "Punkt med <a href='x'>lenke</a>"
+"""
