@@ -51,11 +51,24 @@ class Post:
 
 
 @dataclass(frozen=True)
+class TallyChanged:
+    """The live count on the message ``key`` changed.
+
+    Deliberately not rendered here: votes come far faster than a chat may be
+    edited, so the outbox paces these per chat and only when one goes out does
+    the runner render the count as it is then (:meth:`Engine.tally`).
+    """
+
+    chat: str
+    round_id: int
+    key: str
+
+
+@dataclass(frozen=True)
 class Edit:
     """Replace the text (and buttons) of the message posted under ``key``.
 
-    Live tallies are not ``final`` and are coalesced by the outbox; a final
-    edit (voting closed) goes out at once and drops any pending one.
+    ``final`` edits (voting closed) go out at once and drop a pending tally.
     """
 
     chat: str
@@ -75,7 +88,7 @@ class Reply:
     refused: bool = False
 
 
-Message = Post | Edit | Reply
+Message = Post | Edit | Reply | TallyChanged
 
 
 # ---- records --------------------------------------------------------------
@@ -164,9 +177,9 @@ Effect = Message | Record
 
 def records(effects: list[Effect]) -> list[Record]:
     """The effects the store must commit, in order."""
-    return [e for e in effects if not isinstance(e, (Post, Edit, Reply))]
+    return [e for e in effects if not isinstance(e, (Post, Edit, Reply, TallyChanged))]
 
 
 def messages(effects: list[Effect]) -> list[Message]:
     """The effects adapters deliver, in order."""
-    return [e for e in effects if isinstance(e, (Post, Edit, Reply))]
+    return [e for e in effects if isinstance(e, (Post, Edit, Reply, TallyChanged))]

@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot import render
 from bot.cases import Case, Library, Option
 from bot.effects import (
-    Button,     ChatSettingsChanged, Edit, Effect, PartClosed, PartOpened, Post, Reply, RoundFinished, RoundStarted,
-    ScheduleDeleted, ScheduleSaved, UserForgotten, VoteRecorded,
+    Button, ChatSettingsChanged, Edit, Effect, PartClosed, PartOpened, Post, Reply, RoundFinished, RoundStarted,
+    ScheduleDeleted, ScheduleSaved, TallyChanged, UserForgotten, VoteRecorded,
 )
 from bot.events import (
     CloseVoting, CommandIssued, Event, Forget, Help, ListCases, ListSchedules, NextPart, NextPressed, Privacy,
@@ -50,6 +50,7 @@ class Engine:
         chat_limit: RateLimiter | None = None,
         default_lang: str = DEFAULT_LANGUAGE,
         reaction_platforms: frozenset[str] = frozenset({"matrix"}),
+        command_limit: RateLimiter | None = None,
     ):
         self.library = library
         self.rounds: dict[int, Round] = {}
@@ -63,9 +64,13 @@ class Engine:
         self.next_round_id = max(self.rounds, default=0) + 1
         self.next_schedule_id = max(self.schedules, default=0) + 1
         self.prefixes = {"matrix": "!"} if prefixes is None else prefixes
-        self.user_limit = user_limit or RateLimiter(rate=3, burst=10)
-        self.chat_limit = chat_limit or RateLimiter(rate=2, burst=20)
+        # `is None`, not `or`: a RateLimiter has __len__, so a fresh (empty) one is falsy
+        self.user_limit = user_limit if user_limit is not None else RateLimiter(rate=3, burst=10)
+        self.chat_limit = chat_limit if chat_limit is not None else RateLimiter(rate=2, burst=20)
+        # one member's commands may use only part of the chat's budget, so a flood cannot silence the rest
+        self.command_limit = command_limit if command_limit is not None else RateLimiter(rate=0.5, burst=5)
         self.default_lang = default_lang
+        self._default_settings = ChatSettings(default_lang)
         self.reaction_platforms = reaction_platforms  # votes there are reactions, visible to the room
 
     # ---- public API -------------------------------------------------------
@@ -101,16 +106,24 @@ class Engine:
                 moments.append(sched.remind_at)
         return min(moments, default=None)
 
+    def tally(self, round_id: int) -> Edit | None:
+        """The live tally of a round's open part as it is now; None once voting there has closed."""
+        rnd = self.rounds.get(round_id)
+        if rnd is None or not rnd.voting_open or rnd.selftest_of or not self._votable(rnd):
+            return None
+        text, buttons = self._part_message(self._case(rnd), rnd, rnd.current)
+        return Edit(rnd.chat, render.part_key(rnd.id, rnd.current), text, buttons)
+
     def refresh(self) -> list[Effect]:
-        """Tally edits for every open part: sent after a restart, in case one was lost."""
-        return [self._tally_edit(rnd) for rnd in self._active_rounds()
+        """Tally updates for every open group part: sent after a restart, in case one was lost."""
+        return [self._tally_changed(rnd) for rnd in self._active_rounds()
                 if rnd.voting_open and not rnd.selftest_of and self._votable(rnd)]
 
     def lang(self, chat: str) -> str:
         return self._settings(chat).lang
 
     def _settings(self, chat: str) -> ChatSettings:
-        return self.settings.get(chat) or ChatSettings(self.default_lang)
+        return self.settings.get(chat) or self._default_settings
 
     def overall(self, case_id: str, number: int, exclude: str | None = None) -> tuple[dict[str, int], int]:
         """The split on one part over every round of the case (groups and self-tests), without ``exclude``."""
@@ -157,7 +170,10 @@ class Engine:
     def _rate_limited(self, event: CommandIssued | VoteCast | VoteWithdrawn | NextPressed) -> list[Effect] | None:
         verdict = self.user_limit.check(event.sender.user, event.now)
         if verdict == "ok" and isinstance(event, CommandIssued):
-            verdict = self.chat_limit.check(event.chat, event.now)
+            if not (event.sender.controller or event.private):  # trainers run the round at their own pace
+                verdict = self.command_limit.check(f"{event.chat} {event.sender.user}", event.now)
+            if verdict == "ok":
+                verdict = self.chat_limit.check(event.chat, event.now)
         if verdict == "ok":
             return None
         return self._refuse(event.chat, event.sender, "refuse.too_fast") if verdict == "warn" else []
@@ -338,10 +354,8 @@ class Engine:
             overall.append(counts if total >= OVERALL_MINIMUM else None)
         return render.summary(case, rnd, overall, lang, OVERALL_MINIMUM)
 
-    def _tally_edit(self, rnd: Round) -> Edit:
-        case, number = self._case(rnd), rnd.current
-        text, buttons = self._part_message(case, rnd, number)
-        return Edit(rnd.chat, render.part_key(rnd.id, number), text, buttons)
+    def _tally_changed(self, rnd: Round) -> TallyChanged:
+        return TallyChanged(rnd.chat, rnd.id, render.part_key(rnd.id, rnd.current))
 
     def _running(self, ev: CommandIssued) -> Round | None:
         round_id = self.active.get(ev.chat)
@@ -447,7 +461,7 @@ class Engine:
         ]
         if rnd.selftest_of:
             return effects + self._selftest_answered(rnd, option, now)
-        return effects if previous else effects + [self._tally_edit(rnd)]  # a change leaves the count as it was
+        return effects if previous else effects + [self._tally_changed(rnd)]  # a change leaves the count as it was
 
     def _vote_withdrawn(self, ev: VoteWithdrawn) -> list[Effect]:
         rnd = self._checked_round(ev)
@@ -460,7 +474,7 @@ class Engine:
         return [
             VoteRecorded(rnd.id, rnd.current, ev.sender.user, None, ev.now),
             self._reply(rnd.chat, ev.sender, "vote.withdrawn"),
-            self._tally_edit(rnd),
+            self._tally_changed(rnd),
         ]
 
     # ---- self-test --------------------------------------------------------
@@ -525,7 +539,7 @@ class Engine:
             if rnd.selftest_of == user:
                 self._drop(rnd)
         effects: list[Effect] = [UserForgotten(user)]
-        effects += [self._tally_edit(r) for r in touched.values()
+        effects += [self._tally_changed(r) for r in touched.values()
                     if r.id in self.rounds and r.voting_open and not r.selftest_of]
         if removed == 0:
             return effects + [self._reply(ev.chat, ev.sender, "forget.none")]
@@ -564,7 +578,7 @@ class Engine:
             return self._refuse(ev.chat, ev.sender, "refuse.not_controller")
         try:
             ZoneInfo(cmd.zone)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "/tz Europe" (a directory), long names
             return self._refuse(ev.chat, ev.sender, "refuse.bad_timezone", zone=cmd.zone[:MAX_ECHO])
         return self._settings_change(ev, ChatSettings(self.lang(ev.chat), cmd.zone), "tz.set", zone=cmd.zone)
 

@@ -15,7 +15,10 @@ from datetime import datetime, timedelta, timezone
 from typing import Awaitable, Callable, Protocol
 
 from bot.cases import Library
-from bot.effects import Edit, Effect, Message, Post, Reply, messages, records
+from bot.effects import (
+    Edit, Effect, Message, PartClosed, PartOpened, Post, Reply, RoundFinished, RoundStarted, ScheduleDeleted,
+    ScheduleSaved, TallyChanged, messages, records,
+)
 from bot.engine import Engine
 from bot.events import Event, Tick
 from bot.outbox import Outbox
@@ -26,6 +29,8 @@ log = logging.getLogger(__name__)
 ReplyHandler = Callable[[Reply], Awaitable[None]]
 Clock = Callable[[], datetime]
 IDLE_WAKEUP = timedelta(seconds=30)
+# Records after which Engine.next_wakeup may answer differently (a vote never does).
+CHANGES_TIMERS = (RoundStarted, PartOpened, PartClosed, RoundFinished, ScheduleSaved, ScheduleDeleted)
 
 
 def utc_now() -> datetime:
@@ -79,15 +84,18 @@ class Runner:
             log.critical("could not commit; reloading state from the store so nothing unsaved is shown")
             await self._reload()
             raise
+        holds = self.outbox.holds
         await self._deliver(self.outbox.submit(messages(effects), self.clock()), on_reply)
-        self._wake.set()
+        if self.outbox.holds > holds or any(isinstance(e, CHANGES_TIMERS) for e in effects):
+            self._wake.set()  # the clock's next moment may have moved
         return effects
 
     async def _reload(self) -> None:
         snapshot = await self.store.load()
         old = self.engine
         self.engine = Engine(old.library, snapshot.rounds, snapshot.settings, snapshot.schedules, old.prefixes,
-                             old.user_limit, old.chat_limit, old.default_lang, old.reaction_platforms)
+                             old.user_limit, old.chat_limit, old.default_lang, old.reaction_platforms,
+                             command_limit=old.command_limit)
 
     async def _deliver(self, messages: list[Message], on_reply: ReplyHandler | None = None) -> None:
         for message in messages:
@@ -96,6 +104,10 @@ class Runner:
                     await (on_reply or self.transport.reply)(message)
                 elif isinstance(message, Post):
                     await self._post(message)
+                elif isinstance(message, TallyChanged):
+                    edit = self.engine.tally(message.round_id)  # the count as it is now
+                    if edit is not None:
+                        await self._edit(edit)
                 else:
                     await self._edit(message)
             except Exception:

@@ -102,6 +102,19 @@ class ValueSet:
     owner: str | None = None
 
 
+class _Batch:
+    """The callers waiting for one transaction: an event each of them can wait on, and its outcome."""
+
+    def __init__(self) -> None:
+        self.done = asyncio.Event()  # a waiter's cancellation cancels only its own wait
+        self.error: Exception | None = None
+
+    async def wait(self) -> None:
+        await self.done.wait()
+        if self.error is not None:
+            raise self.error
+
+
 @dataclass(frozen=True)
 class Snapshot:
     rounds: list[Round]
@@ -110,7 +123,9 @@ class Snapshot:
 
 
 def _ts(moment: datetime | None) -> str | None:
-    return moment.astimezone(timezone.utc).isoformat() if moment else None
+    if moment is None:
+        return None
+    return (moment if moment.tzinfo is timezone.utc else moment.astimezone(timezone.utc)).isoformat()
 
 
 def _dt(text: str | None) -> datetime | None:
@@ -120,13 +135,15 @@ def _dt(text: str | None) -> datetime | None:
 StoreRecord = Record | MessageBound | ValueSet
 
 
-def _statements(record: StoreRecord) -> list[tuple[str, tuple[Any, ...]]]:
+_UPSERT_VOTE = ("INSERT INTO votes (round_id, part, user, option, at) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (round_id, part, user) DO UPDATE SET option = excluded.option, at = excluded.at")
+
+
+def statements(record: StoreRecord) -> list[tuple[str, tuple[Any, ...]]]:
     """The SQL that persists one record."""
+    if type(record) is VoteRecorded and record.option is not None:  # the hot path: checked first
+        return [(_UPSERT_VOTE, (record.round_id, record.part, record.user, record.option, _ts(record.at)))]
     match record:
-        case VoteRecorded(round_id, part, user, option, at) if option is not None:
-            return [("INSERT INTO votes (round_id, part, user, option, at) VALUES (?, ?, ?, ?, ?) "
-                     "ON CONFLICT (round_id, part, user) DO UPDATE SET option = excluded.option, at = excluded.at",
-                     (round_id, part, user, option, _ts(at)))]
         case VoteRecorded(round_id, part, user, None, _):
             return [("DELETE FROM votes WHERE round_id = ? AND part = ? AND user = ?", (round_id, part, user))]
         case RoundStarted():
@@ -173,7 +190,11 @@ class Store:
 
     def __init__(self, db: aiosqlite.Connection):
         self._db = db
-        self._queue: asyncio.Queue[tuple[list[StoreRecord], asyncio.Future[None]]] = asyncio.Queue()
+        # Records waiting for the next transaction, and the one future all their callers wait on.
+        self._buffer: list[StoreRecord] = []
+        self._batch: _Batch | None = None
+        self._flushing: _Batch | None = None
+        self._wakeup = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
         self.batches = 0  # committed transactions, for benchmarks
 
@@ -183,7 +204,9 @@ class Store:
             raise ValueError(f"synchronous must be one of {SYNCHRONOUS_MODES}")
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        db = await aiosqlite.connect(str(path), isolation_level=None)
+        # sqlite3 opens the transaction itself (BEGIN IMMEDIATE) before the first write of a batch, so a
+        # batch costs two trips to aiosqlite's thread: its writes, then the commit.
+        db = await aiosqlite.connect(str(path), isolation_level="IMMEDIATE")
         await db.execute("PRAGMA journal_mode=WAL")
         await db.execute(f"PRAGMA synchronous={synchronous}")
         await db.execute("PRAGMA foreign_keys=ON")
@@ -194,8 +217,11 @@ class Store:
         return store
 
     async def close(self) -> None:
+        """Commit what is waiting, then close the database."""
         if self._writer is not None:
-            await self._queue.join()
+            for pending in (self._flushing, self._batch):
+                if pending is not None:
+                    await pending.done.wait()
             self._writer.cancel()
             await asyncio.gather(self._writer, return_exceptions=True)
             self._writer = None
@@ -212,51 +238,56 @@ class Store:
     # ---- writes -----------------------------------------------------------
 
     async def commit(self, records: Iterable[StoreRecord]) -> None:
-        """Persist ``records`` in order; return once they are committed."""
-        batch = list(records)
-        if not batch:
+        """Persist ``records`` in order; return once they are committed.
+
+        Every caller that arrives while a transaction is being written joins the
+        next one: one transaction and one shared event per batch, however many
+        votes are in it.
+        """
+        before = len(self._buffer)
+        self._buffer.extend(records)
+        if len(self._buffer) == before:
             return
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait((batch, future))
-        await future
+        if self._batch is None:
+            self._batch = _Batch()
+            self._wakeup.set()
+        await self._batch.wait()
 
     async def _write_loop(self) -> None:
         while True:
-            items = [await self._queue.get()]
-            while not self._queue.empty():
-                items.append(self._queue.get_nowait())
+            await self._wakeup.wait()
+            self._wakeup.clear()
+            records, self._buffer = self._buffer, []
+            batch, self._batch = self._batch, None
+            if batch is None:
+                continue
+            self._flushing = batch
             try:
-                await self._write([r for batch, _ in items for r in batch])
+                await self._write(records)
             except Exception as exc:  # a failed commit fails everyone in it; nothing was acknowledged
                 log.exception("store commit failed")
-                for _, future in items:
-                    if not future.done():
-                        future.set_exception(exc)
+                batch.error = exc
             else:
                 self.batches += 1
-                for _, future in items:
-                    if not future.done():
-                        future.set_result(None)
             finally:
-                for _ in items:
-                    self._queue.task_done()
+                self._flushing = None
+                batch.done.set()
 
     async def _write(self, records: list[StoreRecord]) -> None:
         """One transaction; runs of the same statement go in one ``executemany``."""
         runs: list[tuple[str, list[tuple[Any, ...]]]] = []
         for record in records:
-            for sql, params in _statements(record):
+            for sql, params in statements(record):
                 if runs and runs[-1][0] == sql:
                     runs[-1][1].append(params)
                 else:
                     runs.append((sql, [params]))
-        await self._db.execute("BEGIN IMMEDIATE")
         try:
             for sql, rows in runs:
                 await self._db.executemany(sql, rows)
-            await self._db.execute("COMMIT")
+            await self._db.commit()
         except BaseException:
-            await self._db.execute("ROLLBACK")
+            await self._db.rollback()
             raise
 
     # ---- reads ------------------------------------------------------------

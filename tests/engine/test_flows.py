@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.effects import (
-    ChatSettingsChanged, Edit, PartClosed, PartOpened, Post, RoundFinished, RoundStarted, ScheduleDeleted,
-    ScheduleSaved, UserForgotten, VoteRecorded,
+    ChatSettingsChanged, PartClosed, PartOpened, Post, RoundFinished, RoundStarted, ScheduleDeleted,
+    ScheduleSaved, TallyChanged, UserForgotten, VoteRecorded,
 )
 from bot.engine import Engine
 from bot.events import (
@@ -195,7 +195,7 @@ def test_forget_deletes_votes_everywhere_and_tallies_are_recomputed(drive: Drive
     assert drive.engine.rounds[rid].parts[0].votes == {"bob": "red"}  # closed part recomputed
     assert drive.engine.rounds[rid].parts[1].votes == {}
     assert st not in drive.engine.rounds  # her self-test is gone too
-    assert of(effects, Edit)  # the open part's live count is refreshed
+    assert of(effects, TallyChanged)  # the open part's live count is refreshed
     assert "ingen stemmer" in replies(drive.cmd(G, "alice", Forget()))[0].text[0].text
 
 

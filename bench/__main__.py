@@ -1,0 +1,149 @@
+"""``python -m bench``: every benchmark, one table.  See bench/README.md for what each line means.
+
+Options: ``--skip-telegram`` (no Node needed), ``--only votes|burst|memory|telegram`` (repeatable).
+Environment: ``BENCH_SYNCHRONOUS=FULL`` runs the store benches with ``PRAGMA synchronous=FULL``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench import burst, telegram, votes
+from bench.common import ROOT, SYNCHRONOUS
+from bot.cli import tune_gc
+
+
+@dataclass
+class Row:
+    bench: str
+    measure: str
+    value: str
+    baseline: str = ""
+    ratio: str = ""
+    target: str = ""
+    met: str = ""
+
+
+def _yes(ok: bool) -> str:
+    return "yes" if ok else "NO"
+
+
+def _rate(x: float) -> str:
+    return f"{x:,.0f}/s"
+
+
+def votes_rows(r: votes.VotesResult) -> list[Row]:
+    return [
+        Row("1 durable votes", f"engine+store, {r.votes:,} votes, {votes.WORKERS} in flight", _rate(r.ours),
+            f"naive INSERT+COMMIT {_rate(r.naive)}", f"{r.vs_naive:.1f}x", ">= 8x", _yes(r.vs_naive >= 8)),
+        Row("", "same, vs raw executemany (no engine)", "", f"raw {_rate(r.raw)}", f"{r.vs_raw:.3f}", ">= 0.1",
+            _yes(r.vs_raw >= 0.1)),
+        Row("", "info: naive store behind our runner+engine", _rate(r.naive_runner), "", "", "", ""),
+        Row("", f"info: transactions for {r.votes:,} votes (group commit)", f"{r.batches}", "", "", "", ""),
+        Row("", "info: runs of ours", ", ".join(_rate(x) for x in r.ours_runs), "", "", "", ""),
+    ]
+
+
+def burst_rows(r: burst.BurstResults) -> list[Row]:
+    o, n = r.ours, r.naive
+    return [
+        Row("2 burst", f"{burst.VOTERS} voters paced over {burst.SPREAD:.0f} s: p50 / p99", f"{o.p50_ms:.1f} / {o.p99_ms:.1f} ms",
+            f"naive {n.p50_ms:.1f} / {n.p99_ms:.1f} ms", f"{r.p99_ratio:.2f}x", "p99 < 100 ms", _yes(o.p99_ms < 100)),
+        Row("", "same, all at once: p50 / p99", f"{r.ours_at_once.p50_ms:.1f} / {r.ours_at_once.p99_ms:.1f} ms",
+            f"naive {r.naive_at_once.p50_ms:.1f} / {r.naive_at_once.p99_ms:.1f} ms", f"{r.at_once_ratio:.2f}x",
+            "", ""),
+        Row("", "tally edits sent for the burst (Outbox, 4 s)", f"{o.edits}", f"{burst.VOTERS} votes",
+            f"{o.edits / burst.VOTERS:.3f}", "", ""),
+        Row("", "tally edits in a minute of steady voting", f"{r.per_minute}/min", "3,000 votes", "", "<= 20/min",
+            _yes(r.per_minute <= 20)),
+    ]
+
+
+def memory_rows(m: dict) -> list[Row]:
+    return [
+        Row("4 memory", f"RSS, {m['rounds']:,} open rounds, {m['votes']:,} votes", f"{m['after_mb']:.1f} MB",
+            f"no rounds {m['before_mb']:.1f} MB", f"{m['after_mb'] / m['before_mb']:.2f}x", "< 150 MB",
+            _yes(m["after_mb"] < 150)),
+        Row("", "per open round", f"{m['per_round_kb']:.1f} KB", "", "", "", ""),
+    ]
+
+
+def telegram_rows(r: telegram.TelegramResult) -> list[Row]:
+    return [
+        Row("3 telegram", f"button presses through PTB + our handlers ({telegram.UPDATES:,})", f"{r.ours:,.0f} upd/s",
+            f"echo bot {r.echo:,.0f} upd/s", f"+{r.overhead:.0%} overhead", "<= +25%", _yes(r.overhead <= 0.25)),
+        Row("", "info: echo sequential / concurrent", f"{r.echo_sequential:,.0f} / {r.echo_concurrent:,.0f} upd/s",
+            f"concurrent = {r.concurrency}", "", "", ""),
+        Row("", "info: runs of ours", ", ".join(f"{x:,.0f}" for x in r.ours_runs), "", "", "", ""),
+    ]
+
+
+def memory_subprocess(tmp: Path) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    out = subprocess.run([sys.executable, "-m", "bench.memory", str(tmp)], cwd=ROOT, env=env, check=True,
+                         capture_output=True, text=True, timeout=120)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def table(rows: list[Row]) -> str:
+    head = Row("bench", "measure", "value", "baseline (same run)", "ratio", "target", "met")
+    cols = list(head.__dict__)
+    widths = {c: max(len(getattr(r, c)) for r in [head, *rows]) for c in cols}
+    line = lambda r: "  ".join(getattr(r, c).ljust(widths[c]) for c in cols).rstrip()  # noqa: E731
+    sep = "  ".join("-" * widths[c] for c in cols)
+    return "\n".join([line(head), sep, *map(line, rows)])
+
+
+async def main_async(only: set[str], skip_telegram: bool) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    rows: list[Row] = []
+    notes: list[str] = []
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="dilemmabot-bench-") as tmpdir:
+        tmp = Path(tmpdir)
+        if "votes" in only:
+            print("bench 1: durable votes ...", file=sys.stderr, flush=True)
+            rows += votes_rows(await votes.run(tmp / "votes"))
+        if "burst" in only:
+            print("bench 2: burst ...", file=sys.stderr, flush=True)
+            rows += burst_rows(await burst.run(tmp / "burst"))
+        if "memory" in only:
+            print("bench 4: memory ...", file=sys.stderr, flush=True)
+            rows += memory_rows(memory_subprocess(tmp / "memory"))
+        if "telegram" in only and not skip_telegram:
+            print("bench 3: telegram ...", file=sys.stderr, flush=True)
+            try:
+                rows += telegram_rows(await telegram.run(tmp / "telegram"))
+            except telegram.Unavailable as exc:
+                rows.append(Row("3 telegram", "not run", "", "", "", "<= +25%", "-"))
+                notes.append(f"bench 3 not run: {exc}")
+    print(f"dilemmabot bench  python {platform.python_version()}  {os.cpu_count()} CPUs  "
+          f"synchronous={SYNCHRONOUS}  {time.perf_counter() - started:.0f} s")
+    print(table(rows))
+    for note in notes:
+        print(note)
+    return 0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--only", action="append", choices=["votes", "burst", "memory", "telegram"])
+    parser.add_argument("--skip-telegram", action="store_true")
+    args = parser.parse_args()
+    tune_gc()  # the collector settings `dilemmabot run` uses; baselines run in the same process with them
+    sys.exit(asyncio.run(main_async(set(args.only or ["votes", "burst", "memory", "telegram"]), args.skip_telegram)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,161 @@
+"""Shared pieces of the benchmarks: the library, a null transport, a naive store, timing helpers."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import gc
+import os
+import statistics
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Iterable
+
+import aiosqlite
+
+from bot.cases import Library, load_library
+from bot.effects import Edit, Post, Reply
+from bot.engine import Engine
+from bot.events import CommandIssued, Sender, StartRound
+from bot.outbox import Outbox
+from bot.runner import Runner
+from bot.store import Store, StoreRecord, statements
+
+ROOT = Path(__file__).resolve().parent.parent
+DILEMMAS = ROOT / "dilemmas"
+CASE = "jubileum"  # three red/green parts: the common shape
+TELEGRAM_INTERVAL = timedelta(seconds=4)  # the Telegram adapter's minimum interval between tally edits
+SYNCHRONOUS = os.environ.get("BENCH_SYNCHRONOUS", "NORMAL")  # the store's default; FULL to compare
+
+
+@functools.lru_cache(maxsize=1)
+def library() -> Library:
+    lib = load_library(DILEMMAS)
+    if CASE not in lib.cases:
+        raise SystemExit(f"bench needs the case {CASE!r} in {DILEMMAS}")
+    return lib
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def engine(lib: Library) -> Engine:
+    """An engine with the production rate limits (every voter votes once, so they never bite)."""
+    return Engine(lib)
+
+
+@dataclass
+class NullTransport:
+    """Accepts every message at once; counts what the adapter would have sent."""
+
+    posts: int = 0
+    edits: int = 0
+    replies: int = 0
+    edits_by_chat: dict[str, int] = field(default_factory=dict)
+
+    async def post(self, message: Post) -> str:
+        self.posts += 1
+        return str(self.posts)
+
+    async def edit(self, message: Edit, platform_id: str) -> None:
+        self.edits += 1
+        self.edits_by_chat[message.chat] = self.edits_by_chat.get(message.chat, 0) + 1
+
+    async def reply(self, message: Reply) -> None:
+        self.replies += 1
+
+
+class NaiveStore:
+    """What most bots do: one ``INSERT`` + ``COMMIT`` per vote, on one aiosqlite connection.
+
+    Same schema, same SQL and the same WAL/synchronous settings as :class:`bot.store.Store`; the
+    only difference is one transaction per caller instead of group commit.  The lock keeps the
+    transactions apart (without it concurrent callers would share an open transaction by accident).
+    """
+
+    def __init__(self, db: aiosqlite.Connection):
+        self._db = db
+        self._lock = asyncio.Lock()
+        self.batches = 0
+
+    @classmethod
+    async def open(cls, path: Path, synchronous: str = SYNCHRONOUS) -> NaiveStore:
+        await (await Store.open(path, synchronous)).close()  # schema
+        db = await aiosqlite.connect(str(path))  # default isolation: implicit BEGIN, explicit commit()
+        await pragmas(db, synchronous)
+        return cls(db)
+
+    async def commit(self, records: Iterable[StoreRecord]) -> None:
+        batch = list(records)
+        if not batch:
+            return
+        async with self._lock:
+            for record in batch:
+                for sql, params in statements(record):
+                    await self._db.execute(sql, params)
+            await self._db.commit()
+            self.batches += 1
+
+    async def vote_count(self) -> int:
+        async with self._db.execute("SELECT COUNT(*) FROM votes") as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def close(self) -> None:
+        await self._db.close()
+
+
+async def pragmas(db: aiosqlite.Connection, synchronous: str) -> None:
+    await db.execute("PRAGMA journal_mode=WAL")
+    await db.execute(f"PRAGMA synchronous={synchronous}")
+    await db.execute("PRAGMA foreign_keys=ON")
+    await db.execute("PRAGMA busy_timeout=5000")
+
+
+async def start_rounds(runner: Runner, chats: Iterable[str], case: str = CASE) -> dict[str, int]:
+    """Start one round per chat; chat -> round id."""
+    out: dict[str, int] = {}
+    for chat in chats:
+        trainer = Sender(f"trainer/{chat}", controller=True)  # one per chat: the rate limit is per user
+        await runner.handle(CommandIssued(chat, trainer, StartRound(case), runner.clock()))
+        out[chat] = runner.engine.active[chat]
+    return out
+
+
+def new_runner(lib: Library, store: Any, transport: NullTransport, clock=utc_now) -> Runner:
+    return Runner(engine(lib), store, transport, Outbox(TELEGRAM_INTERVAL), clock)
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100)."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    rank = max(1, min(len(ordered), round(q / 100 * len(ordered) + 0.5)))
+    return ordered[rank - 1]
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def rss_mb() -> float:
+    """Resident set size of this process (Linux /proc), in MB."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS in /proc/self/status")
+
+
+def settle() -> None:
+    gc.collect()
+
+
+__all__ = [
+    "CASE", "DILEMMAS", "NaiveStore", "NullTransport", "Store", "SYNCHRONOUS", "TELEGRAM_INTERVAL",
+    "library", "median", "new_runner", "percentile", "pragmas", "rss_mb", "settle", "start_rounds",
+    "utc_now",
+]
