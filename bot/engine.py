@@ -51,6 +51,7 @@ class Engine:
         default_lang: str = DEFAULT_LANGUAGE,
         reaction_platforms: frozenset[str] = frozenset({"matrix"}),
         command_limit: RateLimiter | None = None,
+        last_round_id: int = 0,
     ):
         self.library = library
         self.rounds: dict[int, Round] = {}
@@ -61,7 +62,7 @@ class Engine:
             self._index(rnd)
         self.settings: dict[str, ChatSettings] = dict(settings or {})
         self.schedules: dict[int, ScheduledRound] = {s.id: s for s in schedules}
-        self.next_round_id = max(self.rounds, default=0) + 1
+        self.next_round_id = max(max(self.rounds, default=0), last_round_id) + 1
         self.next_schedule_id = max(self.schedules, default=0) + 1
         self.prefixes = {"matrix": "!"} if prefixes is None else prefixes
         # `is None`, not `or`: a RateLimiter has __len__, so a fresh (empty) one is falsy

@@ -66,7 +66,8 @@ class Runner:
                      clock: Clock = utc_now, **engine_options: object) -> Runner:
         """An engine restored from the store, ready to carry on where it stopped."""
         snapshot = await store.load()
-        engine = Engine(library, snapshot.rounds, snapshot.settings, snapshot.schedules, **engine_options)  # type: ignore[arg-type]
+        engine = Engine(library, snapshot.rounds, snapshot.settings, snapshot.schedules,
+                        last_round_id=snapshot.last_round_id, **engine_options)  # type: ignore[arg-type]
         return cls(engine, store, transport, Outbox(tally_interval), clock)
 
     # ---- events -----------------------------------------------------------
@@ -95,7 +96,7 @@ class Runner:
         old = self.engine
         self.engine = Engine(old.library, snapshot.rounds, snapshot.settings, snapshot.schedules, old.prefixes,
                              old.user_limit, old.chat_limit, old.default_lang, old.reaction_platforms,
-                             command_limit=old.command_limit)
+                             command_limit=old.command_limit, last_round_id=snapshot.last_round_id)
 
     async def _deliver(self, messages: list[Message], on_reply: ReplyHandler | None = None) -> None:
         for message in messages:

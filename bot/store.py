@@ -120,6 +120,7 @@ class Snapshot:
     rounds: list[Round]
     settings: dict[str, ChatSettings]
     schedules: list[ScheduledRound]
+    last_round_id: int = 0  # the highest round id ever given, deleted rounds included
 
 
 def _ts(moment: datetime | None) -> str | None:
@@ -137,6 +138,11 @@ StoreRecord = Record | MessageBound | ValueSet
 
 _UPSERT_VOTE = ("INSERT INTO votes (round_id, part, user, option, at) VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT (round_id, part, user) DO UPDATE SET option = excluded.option, at = excluded.at")
+
+
+LAST_ROUND_ID = "rounds.last_id"
+_KEEP_LAST_ROUND_ID = (f"INSERT INTO kv (key, value) SELECT '{LAST_ROUND_ID}', COALESCE(MAX(id), 0) FROM rounds WHERE true "
+                       "ON CONFLICT (key) DO UPDATE SET value = MAX(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))")
 
 
 def statements(record: StoreRecord) -> list[tuple[str, tuple[Any, ...]]]:
@@ -162,7 +168,8 @@ def statements(record: StoreRecord) -> list[tuple[str, tuple[Any, ...]]]:
         case RoundFinished(round_id, at):
             return [("UPDATE rounds SET finished_at = ?, advance_at = NULL WHERE id = ?", (_ts(at), round_id))]
         case UserForgotten(user):
-            return [("DELETE FROM votes WHERE user = ?", (user,)),
+            return [(_KEEP_LAST_ROUND_ID, ()),  # a deleted self-test may be the newest round: never reuse its id
+                    ("DELETE FROM votes WHERE user = ?", (user,)),
                     ("DELETE FROM rounds WHERE selftest_of = ?", (user,)),
                     ("DELETE FROM kv WHERE owner = ?", (user,))]
         case ChatSettingsChanged(chat, lang, zone):
@@ -314,7 +321,8 @@ class Store:
         schedules = [ScheduledRound(sid, chat, case_id, _dt(opens), _dt(closes), state, bool(reminded), round_id)
                      for sid, chat, case_id, opens, closes, state, reminded, round_id in await self._rows(
                          "SELECT id, chat, case_id, opens_at, closes_at, state, reminded, round_id FROM schedules")]
-        return Snapshot(list(rounds.values()), settings, schedules)
+        last = await self.get_value(LAST_ROUND_ID)
+        return Snapshot(list(rounds.values()), settings, schedules, int(last or 0))
 
     async def message_id(self, chat: str, key: str) -> str | None:
         rows = await self._rows("SELECT platform_id FROM messages WHERE chat = ? AND key = ?", (chat, key))

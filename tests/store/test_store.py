@@ -105,3 +105,19 @@ async def test_a_version_1_database_is_migrated_in_place(tmp_path: Path) -> None
     await store.close()
     with sqlite3.connect(tmp_path / "old.db") as db:
         assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+
+
+async def test_round_ids_are_not_reused_after_forget_deletes_the_newest_round(tmp_path: Path) -> None:
+    from bot.events import Forget, SelfTest
+
+    drive = Driver(new_engine())
+    effects = drive.cmd("test:g", "t", StartRound("tre"), controller=True)
+    effects += drive.cmd("test:p:eva", "eva", SelfTest("tre"), private=True)
+    selftest = of(effects, RoundStarted)[-1].round_id
+    effects += drive.cmd("test:p:eva", "eva", Forget(), private=True)
+    store = await Store.open(tmp_path / "f.db")
+    await store.commit(records(effects))
+    snapshot = await store.load()
+    await store.close()
+    assert selftest not in {r.id for r in snapshot.rounds}
+    assert Engine(make_library(), snapshot.rounds, last_round_id=snapshot.last_round_id).next_round_id == selftest + 1
