@@ -175,11 +175,18 @@ Record = (
 Effect = Message | Record
 
 
+_MESSAGES = (Post, Edit, Reply, TallyChanged)
+
+
+def split(effects: list[Effect]) -> tuple[list[Record], list[Message]]:
+    """The records the store must commit and the messages adapters deliver, each in order."""
+    to_commit: list[Record] = []
+    to_send: list[Message] = []
+    for effect in effects:
+        (to_send if isinstance(effect, _MESSAGES) else to_commit).append(effect)  # type: ignore[arg-type]
+    return to_commit, to_send
+
+
 def records(effects: list[Effect]) -> list[Record]:
     """The effects the store must commit, in order."""
-    return [e for e in effects if not isinstance(e, (Post, Edit, Reply, TallyChanged))]
-
-
-def messages(effects: list[Effect]) -> list[Message]:
-    """The effects adapters deliver, in order."""
-    return [e for e in effects if isinstance(e, (Post, Edit, Reply, TallyChanged))]
+    return split(effects)[0]

@@ -17,7 +17,7 @@ from typing import Awaitable, Callable, Protocol
 from bot.cases import Library
 from bot.effects import (
     Edit, Effect, Message, PartClosed, PartOpened, Post, Reply, RoundFinished, RoundStarted, ScheduleDeleted,
-    ScheduleSaved, TallyChanged, messages, records,
+    ScheduleSaved, TallyChanged, split,
 )
 from bot.engine import Engine
 from bot.events import Event, Tick
@@ -79,15 +79,16 @@ class Runner:
         except Exception:
             log.exception("engine failed on %s", type(event).__name__)
             return []
+        to_commit, to_send = split(effects)
         try:
-            await self.store.commit(records(effects))
+            await self.store.commit(to_commit)
         except Exception:
             log.critical("could not commit; reloading state from the store so nothing unsaved is shown")
             await self._reload()
             raise
         holds = self.outbox.holds
-        await self._deliver(self.outbox.submit(messages(effects), self.clock()), on_reply)
-        if self.outbox.holds > holds or any(isinstance(e, CHANGES_TIMERS) for e in effects):
+        await self._deliver(self.outbox.submit(to_send, self.clock()), on_reply)
+        if self.outbox.holds > holds or any(isinstance(r, CHANGES_TIMERS) for r in to_commit):
             self._wake.set()  # the clock's next moment may have moved
         return effects
 
