@@ -210,7 +210,7 @@ class _Reader:
         intro = self.localized(fields.get("intro"), "intro", root, required=False)
         tags = self.tags(fields.get("tags"))
         parts = self.parts(fields.get("parts"), root)
-        if None in (case_id, source, title, parts):
+        if case_id is None or source is None or title is None or parts is None:
             return None
         return Case(case_id, source, title, parts, tags, intro, self.file)
 
@@ -246,7 +246,7 @@ class _Reader:
         options = self.options(fields.get("options"), f"{where}.options")
         references = self.references(fields.get("references"), f"{where}.references")
         points = self.points(fields.get("points"), f"{where}.points", node, {r.id for r in references})
-        if None in (text, question, options, points):
+        if text is None or question is None or options is None or points is None:
             return None
         for lang in LANGUAGES:
             if len(text.get(lang)) + len(question.get(lang)) > MAX_TEXT:
@@ -265,12 +265,12 @@ class _Reader:
         for i, item in enumerate(items):
             here = f"{where}[{i + 1}]"
             if isinstance(item, ScalarNode):
-                key = str(item.value)
-                if key not in BUILTIN_OPTIONS:
-                    self.problem(item, here, f"unknown option key {key!r} (built-in: {', '.join(BUILTIN_OPTIONS)}; "
+                builtin = str(item.value)
+                if builtin not in BUILTIN_OPTIONS:
+                    self.problem(item, here, f"unknown option key {builtin!r} (built-in: {', '.join(BUILTIN_OPTIONS)}; "
                                  "or give a mapping with key, emoji and label)")
                     continue
-                option = BUILTIN_OPTIONS[key]
+                option = BUILTIN_OPTIONS[builtin]
             else:
                 fields = self.mapping(item, here, {"key", "emoji", "label"})
                 if fields is None:
@@ -278,7 +278,7 @@ class _Reader:
                 key = self.identifier(fields.get("key"), f"{here}.key", item)
                 emoji = self.string(fields.get("emoji"), f"{here}.emoji", item)
                 label = self.localized(fields.get("label"), f"{here}.label", item)
-                if None in (key, emoji, label):
+                if key is None or emoji is None or label is None:
                     continue
                 option = Option(key, emoji, label)
             if any(o.key == option.key or o.emoji == option.emoji for o in options):
@@ -306,7 +306,7 @@ class _Reader:
             if ref_id is not None and any(r.id == ref_id for r in refs):
                 self.problem(fields["id"], f"{here}.id", f"duplicate reference id {ref_id!r}")
                 continue
-            if None not in (ref_id, law, section, summary):
+            if ref_id is not None and law is not None and section is not None and summary is not None:
                 refs.append(Reference(ref_id, law, section, summary))
         return tuple(refs)
 

@@ -17,7 +17,7 @@ from bot import render
 from bot.cases import Case, Library, Option
 from bot.effects import (
     Button, ChatSettingsChanged, Edit, Effect, PartClosed, PartOpened, Post, Reply, RoundFinished, RoundStarted,
-    ScheduleDeleted, ScheduleSaved, TallyChanged, UserForgotten, VoteRecorded,
+    Message, ScheduleDeleted, ScheduleSaved, TallyChanged, UserForgotten, VoteRecorded,
 )
 from bot.events import (
     CloseVoting, CommandIssued, Event, Forget, Help, ListCases, ListSchedules, NextPart, NextPressed, Privacy,
@@ -115,7 +115,7 @@ class Engine:
         text, buttons = self._part_message(self._case(rnd), rnd, rnd.current)
         return Edit(rnd.chat, render.part_key(rnd.id, rnd.current), text, buttons)
 
-    def refresh(self) -> list[Effect]:
+    def refresh(self) -> list[Message]:
         """Tally updates for every open group part: sent after a restart, in case one was lost."""
         return [self._tally_changed(rnd) for rnd in self._active_rounds()
                 if rnd.voting_open and not rnd.selftest_of and self._votable(rnd)]
@@ -162,7 +162,7 @@ class Engine:
     def _text(self, chat: str, key: str, **params: object) -> Rich:
         return plain(t(self.lang(chat), key, p=self._prefix(chat), **params))
 
-    def _reply(self, chat: str, sender: Sender, key: str, refused: bool = False, **params: object) -> Reply:
+    def _reply(self, chat: str, sender: Sender, key: str, *, refused: bool = False, **params: object) -> Reply:
         return Reply(chat, sender.user, self._text(chat, key, **params), refused)
 
     def _refuse(self, chat: str, sender: Sender, key: str, **params: object) -> list[Effect]:
@@ -489,8 +489,8 @@ class Engine:
         lang, prefix = self.lang(ev.chat), self._prefix(ev.chat)
         if not case_id:
             b = RichBuilder().bold(t(lang, "selftest.pick")).line()
-            for case in sorted(self.library.cases.values(), key=lambda c: c.id):
-                b.text(t(lang, "selftest.line", p=prefix, id=case.id, title=case.title.get(lang))).line()
+            for listed in sorted(self.library.cases.values(), key=lambda c: c.id):
+                b.text(t(lang, "selftest.line", p=prefix, id=listed.id, title=listed.title.get(lang))).line()
             return [Reply(ev.chat, ev.sender.user, b.build())]
         case = self.library.get(case_id)
         if case is None:
@@ -559,9 +559,9 @@ class Engine:
             else:
                 del self.latest[rnd.chat]
 
-    def _settings_change(self, ev: CommandIssued, settings: ChatSettings, key: str, **params: object) -> list[Effect]:
-        self.settings[ev.chat] = settings
-        return [ChatSettingsChanged(ev.chat, settings.lang, settings.timezone), self._reply(ev.chat, ev.sender, key, **params)]
+    def _settings_change(self, chat: str, settings: ChatSettings) -> ChatSettingsChanged:
+        self.settings[chat] = settings
+        return ChatSettingsChanged(chat, settings.lang, settings.timezone)
 
     def _set_language(self, ev: CommandIssued) -> list[Effect]:
         cmd = ev.command
@@ -570,7 +570,8 @@ class Engine:
             return self._refuse(ev.chat, ev.sender, "refuse.not_controller")
         if cmd.lang not in LANGUAGES:
             return self._refuse(ev.chat, ev.sender, "refuse.bad_language")
-        return self._settings_change(ev, ChatSettings(cmd.lang, self._settings(ev.chat).timezone), "lang.set")
+        changed = self._settings_change(ev.chat, ChatSettings(cmd.lang, self._settings(ev.chat).timezone))
+        return [changed, self._reply(ev.chat, ev.sender, "lang.set")]
 
     def _set_timezone(self, ev: CommandIssued) -> list[Effect]:
         cmd = ev.command
@@ -581,7 +582,8 @@ class Engine:
             ZoneInfo(cmd.zone)
         except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "/tz Europe" (a directory), long names
             return self._refuse(ev.chat, ev.sender, "refuse.bad_timezone", zone=cmd.zone[:MAX_ECHO])
-        return self._settings_change(ev, ChatSettings(self.lang(ev.chat), cmd.zone), "tz.set", zone=cmd.zone)
+        changed = self._settings_change(ev.chat, ChatSettings(self.lang(ev.chat), cmd.zone))
+        return [changed, self._reply(ev.chat, ev.sender, "tz.set", zone=cmd.zone)]
 
     # ---- schedules --------------------------------------------------------
 

@@ -309,16 +309,16 @@ class Store:
         for rid, chat, case_id, lang, selftest_of, started, timer, sched, advance, finished in await self._rows(
                 "SELECT id, chat, case_id, lang, selftest_of, started_at, timer_seconds, schedule_id, advance_at, "
                 "finished_at FROM rounds ORDER BY id"):
-            rounds[rid] = Round(rid, chat, case_id, lang, _dt(started), selftest_of,
+            rounds[rid] = Round(rid, chat, case_id, lang, datetime.fromisoformat(started), selftest_of,
                                 timedelta(seconds=timer) if timer else None, sched, [], _dt(advance), _dt(finished))
         for rid, _part, opened, closes, closed in await self._rows(
                 "SELECT round_id, part, opened_at, closes_at, closed_at FROM parts ORDER BY round_id, part"):
-            rounds[rid].parts.append(PartState(_dt(opened), _dt(closes), _dt(closed)))
+            rounds[rid].parts.append(PartState(datetime.fromisoformat(opened), _dt(closes), _dt(closed)))
         for rid, part, user, option in await self._rows("SELECT round_id, part, user, option FROM votes"):
             rounds[rid].parts[part - 1].votes[user] = option
         settings = {chat: ChatSettings(lang, zone)
                     for chat, lang, zone in await self._rows("SELECT chat, lang, timezone FROM chat_settings")}
-        schedules = [ScheduledRound(sid, chat, case_id, _dt(opens), _dt(closes), state, bool(reminded), round_id)
+        schedules = [ScheduledRound(sid, chat, case_id, datetime.fromisoformat(opens), _dt(closes), state, bool(reminded), round_id)
                      for sid, chat, case_id, opens, closes, state, reminded, round_id in await self._rows(
                          "SELECT id, chat, case_id, opens_at, closes_at, state, reminded, round_id FROM schedules")]
         last = await self.get_value(LAST_ROUND_ID)
