@@ -23,11 +23,8 @@ import concurrent.futures
 import itertools
 import json
 import logging
-import os
-import queue
 import shutil
 import subprocess
-import threading
 import time
 import urllib.request
 import uuid
@@ -38,7 +35,6 @@ from typing import Any
 
 from bench.common import DILEMMAS, ROOT, Store, library, median
 
-EMULATOR_DIR = ROOT / "tests" / "adapters" / "telegram" / "emulator"
 UPDATES = 1_500
 RUNS = 3
 GROUP_ID = -100777
@@ -70,59 +66,33 @@ class TelegramResult:
 
 
 class EmulatorProcess:
+    """The tests' emulator launcher, installing the emulator first if needed."""
+
     def __init__(self, log_path: Path):
+        from tests.adapters.telegram import emulator_process
+
         node = shutil.which("node")
         if node is None:
             raise Unavailable("node is not on PATH")
-        if not (EMULATOR_DIR / "node_modules" / "telegram-test-api" / "package.json").is_file():
+        if not emulator_process.installed():
             npm = shutil.which("npm")
             if npm is None:
                 raise Unavailable("emulator not installed and npm missing")
-            subprocess.run([npm, "ci", "--prefix", str(EMULATOR_DIR), "--no-audit", "--no-fund",
+            subprocess.run([npm, "ci", "--prefix", str(emulator_process.EMULATOR_DIR), "--no-audit", "--no-fund",
                             "--loglevel=error"], check=True)
         log_path.parent.mkdir(parents=True, exist_ok=True)
-        self._log = open(log_path, "w", buffering=1)
-        self.proc = subprocess.Popen([node, "server.js", "0", "--exit-on-stdin-close"], cwd=EMULATOR_DIR,
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log, text=True,
-                                     env={**os.environ, "NODE_ENV": "test"})
-        lines: queue.Queue[str | None] = queue.Queue()
-
-        def pump() -> None:
-            assert self.proc.stdout is not None
-            for line in self.proc.stdout:
-                self._log.write(line)
-                lines.put(line)
-            lines.put(None)
-
-        threading.Thread(target=pump, daemon=True).start()
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
-                line = None
-            if line and line.startswith("READY "):
-                self.url = line.split()[1]
-                break
-            if line is None:
-                self.stop()
-                raise Unavailable(f"emulator did not start (see {log_path})")
+        try:
+            self.proc, self.url = emulator_process.start(node, log_path)
+        except emulator_process.EmulatorDidNotStart as exc:
+            raise Unavailable(str(exc)) from None
+        self._stop = emulator_process.stop
         self._tokens = itertools.count(1)
 
     def token(self) -> str:
         return f"{900000 + next(self._tokens)}:BENCH-{uuid.uuid4().hex[:12]}"
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
-        if self.proc.stdin:
-            self.proc.stdin.close()
-        self._log.close()
+        self._stop(self.proc)
 
 
 def _client(url: str, token: str) -> Any:

@@ -14,23 +14,17 @@ test session. Its node_modules come from `npm ci --prefix tests/adapters/telegra
 from __future__ import annotations
 
 import itertools
-import os
-import queue
 import shutil
 import subprocess
-import threading
-import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
+from . import emulator_process
 from .emulator_client import Emulator
-
-EMULATOR_DIR = Path(__file__).resolve().parent / "emulator"
-NPM_HINT = "npm ci --prefix tests/adapters/telegram/emulator"
-START_TIMEOUT = 20.0
+from .emulator_process import EMULATOR_DIR, NPM_HINT
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -76,7 +70,7 @@ def _check_installed() -> str:
     node = shutil.which("node")
     if node is None:
         pytest.fail("Telegram e2e tests need Node.js (>= 18) on PATH: `node` was not found.", pytrace=False)
-    if not (EMULATOR_DIR / "node_modules" / "telegram-test-api" / "package.json").is_file():
+    if not emulator_process.installed():
         pytest.fail(
             f"The Telegram emulator is not installed ({EMULATOR_DIR / 'node_modules'} is missing).\n"
             f"Run from the repository root:\n    {NPM_HINT}",
@@ -85,72 +79,22 @@ def _check_installed() -> str:
     return node
 
 
-def _start(node: str, log_path: Path) -> tuple[subprocess.Popen, str]:
-    log = open(log_path, "w", buffering=1)
-    proc = subprocess.Popen(
-        # --exit-on-stdin-close: the server also goes away if this test process dies without teardown.
-        [node, "server.js", "0", "--exit-on-stdin-close"],
-        cwd=EMULATOR_DIR,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=log,
-        text=True,
-        env={**os.environ, "NODE_ENV": "test"},
-    )
-    lines: queue.Queue[str | None] = queue.Queue()
-
-    def pump() -> None:  # copy stdout to the log; hand the lines to the waiter below
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            log.write(line)
-            lines.put(line)
-        lines.put(None)
-        log.close()
-
-    threading.Thread(target=pump, name="tg-emulator-stdout", daemon=True).start()
-    deadline = time.monotonic() + START_TIMEOUT
-    while True:
-        try:
-            line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
-        except queue.Empty:
-            line = None
-        if line and line.startswith("READY "):
-            return proc, line.split()[1]
-        if line is None:  # EOF or timeout
-            _stop(proc)
-            pytest.fail(
-                f"Telegram emulator did not start within {START_TIMEOUT}s (exit code {proc.returncode}).\n"
-                f"--- {log_path} ---\n{log_path.read_text(errors='replace')}\n"
-                f"If its dependencies are broken, reinstall them: {NPM_HINT}",
-                pytrace=False,
-            )
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.terminate()  # SIGTERM: the server answers pending long polls and exits
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
-    if proc.stdin:
-        proc.stdin.close()
-
-
 @pytest.fixture(scope="session")
 def telegram_emulator(tmp_path_factory: pytest.TempPathFactory):
     """The running emulator (one per session); killed at the end even when tests fail."""
     node = _check_installed()
     log_path = tmp_path_factory.mktemp("telegram-emulator") / "server.log"
-    proc, url = _start(node, log_path)
+    try:
+        proc, url = emulator_process.start(node, log_path)
+    except emulator_process.EmulatorDidNotStart as exc:
+        pytest.fail(str(exc), pytrace=False)
     token = "123456:TEST-token"
     server = TelegramEmulatorServer(url=url, token=token, client=Emulator(url, token), process=proc,
                                     log_path=log_path)
     try:
         yield server
     finally:
-        _stop(proc)
+        emulator_process.stop(proc)
 
 
 @pytest.fixture
