@@ -33,7 +33,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.common import DILEMMAS, ROOT, Store, library, median
+from bench.common import DILEMMAS, Store, library, median
 
 UPDATES = 1_500
 RUNS = 3
