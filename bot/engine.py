@@ -590,6 +590,8 @@ class Engine:
     def _schedule(self, ev: CommandIssued) -> list[Effect]:
         cmd = ev.command
         assert isinstance(cmd, Schedule)
+        if ev.private:  # a private chat is only reachable while its person writes: nothing to push to
+            return self._refuse(ev.chat, ev.sender, "refuse.schedule_in_group")
         if not self._controls(ev):
             return self._refuse(ev.chat, ev.sender, "refuse.not_controller")
         case = self.library.get(cmd.case_id)

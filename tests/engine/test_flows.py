@@ -102,6 +102,11 @@ def test_bad_times_get_a_clear_message_with_an_example(drive: Driver) -> None:
     assert drive.engine.schedules == {}
 
 
+def test_schedules_belong_in_groups(drive: Driver) -> None:
+    effects = drive.cmd(DM, "alice", Schedule("tre", "in 1h"), private=True)
+    assert replies(effects)[0].refused and drive.engine.schedules == {}
+
+
 def test_list_and_unschedule(drive: Driver) -> None:
     number = of(schedule(drive, "2026-11-25 09:00"), ScheduleSaved)[0].schedule_id
     listing = replies(drive.cmd(G, "x", ListSchedules()))[0]
