@@ -41,9 +41,9 @@ log = logging.getLogger(__name__)
 TALLY_INTERVAL = timedelta(seconds=4)
 # A 429 (RetryAfter) is waited out and the call repeated, up to this many times: flood control loses nothing.
 MAX_RETRIES = 5
-# Votes arriving together are handled together, so the store commits them in one transaction. More than
-# httpx's 20 keep-alive connections only churns connections (measured in bench/telegram.py).
-CONCURRENT_UPDATES = 8
+# Votes arriving together are handled together, so the store commits them in one transaction; the answers
+# then go out a few at a time (TelegramTransport's TOASTS_IN_FLIGHT), which keeps the HTTP client fast.
+CONCURRENT_UPDATES = 256
 POLL_TIMEOUT = timedelta(seconds=30)
 ALLOWED_UPDATES = (Update.MESSAGE, Update.CALLBACK_QUERY)
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
