@@ -72,6 +72,7 @@ class Engine:
         self.command_limit = command_limit if command_limit is not None else RateLimiter(rate=0.5, burst=5)
         self.default_lang = default_lang
         self._default_settings = ChatSettings(default_lang)
+        self._acks: dict[tuple[str, str, Option], Rich] = {}
         self.reaction_platforms = reaction_platforms  # votes there are reactions, visible to the room
 
     # ---- public API -------------------------------------------------------
@@ -451,18 +452,24 @@ class Engine:
         state = rnd.current_part
         assert state is not None
         lang = self.lang(rnd.chat)
-        label = f"{option.emoji} {option.label.get(lang)}"
         previous = state.votes.get(sender.user)
         if previous == option.key:
-            return [self._reply(rnd.chat, sender, "vote.same", option=label)]
+            return [Reply(rnd.chat, sender.user, self._vote_ack(lang, "vote.same", option))]
         state.votes[sender.user] = option.key
         effects: list[Effect] = [
             VoteRecorded(rnd.id, rnd.current, sender.user, option.key, now),
-            self._reply(rnd.chat, sender, "vote.changed" if previous else "vote.recorded", option=label),
+            Reply(rnd.chat, sender.user, self._vote_ack(lang, "vote.changed" if previous else "vote.recorded", option)),
         ]
         if rnd.selftest_of:
             return effects + self._selftest_answered(rnd, option, now)
         return effects if previous else effects + [self._tally_changed(rnd)]  # a change leaves the count as it was
+
+    def _vote_ack(self, lang: str, key: str, option: Option) -> Rich:
+        """"Stemme registrert: 🔴 Rødt lys": made once per language, kind and option (votes come in thousands)."""
+        cached = self._acks.get((lang, key, option))
+        if cached is None:
+            cached = self._acks[(lang, key, option)] = plain(t(lang, key, option=f"{option.emoji} {option.label.get(lang)}"))
+        return cached
 
     def _vote_withdrawn(self, ev: VoteWithdrawn) -> list[Effect]:
         rnd = self._checked_round(ev)

@@ -109,11 +109,6 @@ class _Batch:
         self.done = asyncio.Event()  # a waiter's cancellation cancels only its own wait
         self.error: Exception | None = None
 
-    async def wait(self) -> None:
-        await self.done.wait()
-        if self.error is not None:
-            raise self.error
-
 
 @dataclass(frozen=True)
 class Snapshot:
@@ -255,10 +250,13 @@ class Store:
         self._buffer.extend(records)
         if len(self._buffer) == before:
             return
-        if self._batch is None:
-            self._batch = _Batch()
+        batch = self._batch
+        if batch is None:
+            batch = self._batch = _Batch()
             self._wakeup.set()
-        await self._batch.wait()
+        await batch.done.wait()
+        if batch.error is not None:
+            raise batch.error
 
     async def _write_loop(self) -> None:
         while True:
