@@ -1,6 +1,6 @@
 """Matrix adapter: matrix-nio in front of the engine.
 
-- ``application``: logging in, the sync loop, invites, starting and stopping; :func:`run_matrix`
+- ``application``: logging in, the sync loop, invites, starting and stopping
 - ``updates``: commands, reactions and their removal -> engine events
 - ``transport``: engine messages -> Matrix events (texts, edits, notices, chart images)
 - ``reactions``: buttons drawn as reactions, and which reaction voted for what
@@ -9,6 +9,6 @@
 - ``session``: the bot's device and access token across restarts
 """
 
-from adapters.matrix.application import MatrixBot, run_matrix
+from adapters.matrix.application import MatrixBot
 
-__all__ = ["MatrixBot", "run_matrix"]
+__all__ = ["MatrixBot"]

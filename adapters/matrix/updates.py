@@ -24,7 +24,6 @@ from nio import AsyncClient, Event, ReactionEvent, RedactionEvent, RoomMessageTe
 from adapters.matrix.reactions import ReactionBook, VoteReaction
 from adapters.matrix.rooms import PLATFORM, Rooms
 from adapters.matrix.transport import MatrixTransport
-from bot.commands import parse_command
 from bot.effects import Reply
 from bot.events import CommandIssued, NextPressed, Sender, Unknown, VoteCast, VoteWithdrawn
 from bot.i18n import t
@@ -75,7 +74,7 @@ class Updates:
     async def _message(self, room_id: str, event: RoomMessageText) -> bool:
         if event.source.get("content", {}).get("m.relates_to", {}).get("rel_type") == "m.replace":
             return False  # an edit of an earlier line is not a new command
-        command = parse_command(event.body, PREFIX)
+        command = self.runner.engine.commands.parse(event.body, PREFIX)
         if command is None:
             return False
         private = room_id in self.rooms.direct

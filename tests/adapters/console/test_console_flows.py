@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -9,12 +10,16 @@ from typing import AsyncIterator
 
 import pytest
 
-from adapters.console import ConsoleTransport, run_console
+from adapters.console import Console
 from bot.cases import load_library
 from bot.config import DEFAULT_CASES
 from bot.pseudonym import Pseudonymizer
 from bot.runner import Runner
+from bot.serve import serve
 from bot.store import Store
+
+from ...engine.conftest import tally_line
+from .output import block
 
 START = datetime(2026, 11, 23, 14, 0, tzinfo=timezone.utc)  # 15:00 in Oslo
 
@@ -32,8 +37,7 @@ async def play(tmp_path: Path, script: list[str | timedelta]) -> str:
     clock, out = Clock(), io.StringIO()
     pseudonyms = Pseudonymizer(b"0" * 32)
     store = await Store.open(tmp_path / "flows.db")
-    transport = ConsoleTransport(out, pseudonyms, {})
-    runner = await Runner.create(load_library(DEFAULT_CASES), store, transport, timedelta(0), clock=clock)
+    runner = await Runner.create(load_library(DEFAULT_CASES), store, clock=clock)
 
     async def lines() -> AsyncIterator[str]:
         for item in script:
@@ -44,7 +48,7 @@ async def play(tmp_path: Path, script: list[str | timedelta]) -> str:
                 yield item
 
     try:
-        await run_console(runner, transport, pseudonyms, frozenset({"you"}), lines())
+        await serve(runner, [Console(runner, out, pseudonyms, frozenset({"you"}), lines())], asyncio.Event())
     finally:
         await store.close()
     return out.getvalue()
@@ -90,8 +94,9 @@ async def test_selftest_results_forget_and_privacy(tmp_path: Path) -> None:
         "@eva dm /privacy",
         "/lang en", "/results",
     ])
-    assert "Slik svarte andre (5)" in out and "5 (100 %)" in out
+    answered = block(out, "[dm eva] Ditt svar: 🟢 Grønt lys")
+    assert "Slik har alle svart så langt (5)" in answered and tally_line(answered, "Rødt lys") == "5 (100 %)"
     assert "du: 🟢 Grønt lys" in out
-    assert "Slettet 1 stemme fra deg." in out
+    assert "Slettet: alle stemmene og selvtestene dine, overalt." in out
     assert "pseudonym" in out
     assert "The language of this chat is now English." in out and "Summary – Red or green light" in out
