@@ -94,10 +94,14 @@ TEXTS: dict[str, dict[str, str]] = {
             "Hva lagres?\n"
             "• Stemmene dine, knyttet til et pseudonym (en nøkkelbasert hash av bruker-ID-en din), aldri navnet "
             "eller ID-en din. Pseudonymet kan ikke regnes tilbake uten installasjonens hemmelige nøkkel.\n"
-            "• Hvilke dilemmaer som er spilt i hvilke chatter, og når. Private chatter lagres også bare som pseudonym.\n"
-            "• Stemmene er anonyme i gruppen: bare summer vises, og samlet fordeling vises først når minst 5 har svart.\n"
-            "• Eksport for kursledere inneholder bare summer, aldri bruker-ID-er.\n"
-            "• {p}forget sletter alle stemmene dine overalt; resultatene regnes da ut på nytt uten dem."
+            "• I gruppen er stemmene anonyme: mens avstemningen pågår, vises bare hvor mange som har stemt; "
+            "når den lukkes, vises fordelingen – aldri hvem som stemte hva.\n"
+            "• Samlet fordeling (alle grupper og selvtester) teller bare avsluttede deler og ett svar per person. "
+            "Den oppdateres først når minst 5 nye har svart, og vises ikke under 5 svar.\n"
+            "• Eksport for kursledere har bare gruppenes summer og den samlede fordelingen, aldri enkeltsvar fra "
+            "selvtester eller bruker-ID-er.\n"
+            "• {p}forget i privat chat sletter alle stemmene og selvtestene dine overalt. Summer en gruppe "
+            "allerede har sett, står."
         ),
         "lang.set": "Språket i denne chatten er nå norsk bokmål.",
         "tz.set": "Tidssonen i denne chatten er nå {zone}.",
@@ -207,10 +211,14 @@ TEXTS: dict[str, dict[str, str]] = {
             "What is stored?\n"
             "• Your votes, linked to a pseudonym (a keyed hash of your user id), never your name or id. "
             "The pseudonym cannot be traced back without this installation's secret key.\n"
-            "• Which dilemmas were played in which chats, and when. Private chats are stored as pseudonyms too.\n"
-            "• Votes are anonymous in the group: only totals are shown, and the overall split only once at least 5 have answered.\n"
-            "• Exports for trainers hold totals only, never user ids.\n"
-            "• {p}forget deletes all your votes everywhere; results are then recomputed without them."
+            "• Votes are anonymous in the group: while voting is open only the number of votes is shown; "
+            "when it closes, the split – never who voted what.\n"
+            "• The overall split (all groups and self-tests) counts closed parts only, one answer per person. "
+            "It is updated only once at least 5 more have answered, and not shown below 5 answers.\n"
+            "• Exports for trainers hold the groups' totals and the overall split only, never single self-test "
+            "answers or user ids.\n"
+            "• {p}forget in a private chat deletes all your votes and self-tests everywhere. Totals a group has "
+            "already seen remain."
         ),
         "lang.set": "The language of this chat is now English.",
         "tz.set": "The time zone of this chat is now {zone}.",

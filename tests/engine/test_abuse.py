@@ -19,7 +19,7 @@ from bot.engine.context import MAX_ECHO
 from bot.engine.chats import ListCases, SetLanguage, SetTimezone
 from bot.engine.rounds import CloseVoting, NextPart, ShowResults, StartRound, StopRound, Vote
 from bot.engine.schedules import Schedule, Unschedule
-from bot.events import CommandIssued, NextPressed, Sender, VoteCast, VoteWithdrawn
+from bot.events import BadUsage, CommandIssued, NextPressed, Sender, Unknown, VoteCast, VoteWithdrawn
 from bot.i18n import t
 from bot.outbox import Outbox
 from bot.platforms import Platforms
@@ -413,3 +413,24 @@ def test_the_same_commands_work_for_a_controller(command) -> None:
         refused_briefly(effects, None)
     else:
         assert not any(r.refused for r in replies(effects)), effects
+
+
+@given(st.text(max_size=700), st.sampled_from(["/", "!"]), st.sampled_from([None, "DilemmaBot"]))
+@settings(max_examples=500, deadline=None, derandomize=True)
+def test_no_text_makes_the_parser_or_the_engine_raise(text: str, prefix: str, bot_name: str | None) -> None:
+    """Non-ASCII digits, huge whitespace, anything: a command, an Unknown, a BadUsage or None, never an exception."""
+    e = engine()
+    start(e)
+    for line in (text, prefix + text, f"{prefix}unschedule {text}", f"{prefix}start {text}", f"{prefix}vote {text}"):
+        command = COMMANDS.parse(line, prefix, bot_name)
+        if command is not None:
+            for controller, private in ((True, False), (False, False), (False, True)):
+                e.handle(CommandIssued(G if not private else "test:dm-x", Sender("x", controller), command, T0,
+                                       private))
+
+
+@pytest.mark.parametrize("line", ["/unschedule ²", "/" + " " * 600 + "x", "/start jubileum timer ²m", "/vote ١",
+                                  "/" + "\u3000" * 9, "/close@", "/@DilemmaBot"])
+def test_lines_that_once_raised_are_parsed(line: str) -> None:
+    command = COMMANDS.parse(line, "/", "DilemmaBot")
+    assert command is None or isinstance(command, (BadUsage, Unknown)) or COMMANDS.spec(command) is not None

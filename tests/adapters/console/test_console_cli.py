@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .output import block
+from .session import block
 
 ROOT = Path(__file__).resolve().parents[3]
 

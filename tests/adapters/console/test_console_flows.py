@@ -2,61 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-import io
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
-from typing import AsyncIterator
-
-import pytest
-
-from adapters.console import Console
-from bot.cases import load_library
-from bot.config import DEFAULT_CASES
-from bot.pseudonym import Pseudonymizer
-from bot.runner import Runner
-from bot.serve import serve
-from bot.store import Store
 
 from ...engine.conftest import tally_line
-from .output import block
-
-START = datetime(2026, 11, 23, 14, 0, tzinfo=timezone.utc)  # 15:00 in Oslo
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-async def play(tmp_path: Path, script: list[str | timedelta]) -> str:
-    """Feed lines; a timedelta moves the clock and lets the runner act on what fell due."""
-    clock, out = Clock(), io.StringIO()
-    pseudonyms = Pseudonymizer(b"0" * 32)
-    store = await Store.open(tmp_path / "flows.db")
-    runner = await Runner.create(load_library(DEFAULT_CASES), store, clock=clock)
-
-    async def lines() -> AsyncIterator[str]:
-        for item in script:
-            if isinstance(item, timedelta):
-                clock.now += item
-                await runner.tick()
-            else:
-                yield item
-
-    try:
-        await serve(runner, [Console(runner, out, pseudonyms, frozenset({"you"}), lines())], asyncio.Event())
-    finally:
-        await store.close()
-    return out.getvalue()
-
-
-@pytest.fixture
-def minutes() -> type[timedelta]:
-    return timedelta
+from .session import block, play
 
 
 async def test_trainer_schedules_a_dilemma_before_the_session(tmp_path: Path) -> None:
