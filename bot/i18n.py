@@ -119,7 +119,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "option.choices": "Valg: {choices}",
         "part.react_hint": "Stem ved å reagere med et av valgene under. Alle i rommet ser reaksjonene.",
         "privacy.votes_visible": (
-            "• I Matrix er en reaksjon synlig for alle i rommet: de andre kan se hvem som reagerte med hva. "
+            "• Her er en stemme synlig for alle i rommet: de andre kan se hvem som stemte hva. "
             "Boten viser bare summer, men vil du stemme helt anonymt, bruk {p}selftest i en direktemelding."
         ),
         "matrix.encrypted_room": (
@@ -236,7 +236,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "option.choices": "Options: {choices}",
         "part.react_hint": "Vote by reacting with one of the options below. Everyone in the room sees the reactions.",
         "privacy.votes_visible": (
-            "• In Matrix a reaction is visible to everyone in the room: the others can see who reacted with what. "
+            "• Here a vote is visible to everyone in the room: the others can see who voted what. "
             "The bot only shows totals, but to vote fully anonymously, use {p}selftest in a direct message."
         ),
         "matrix.encrypted_room": (

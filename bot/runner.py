@@ -44,6 +44,10 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+class MessageGone(Exception):
+    """The message to edit is no longer there (deleted, or left behind in a chat that got a new id)."""
+
+
 class Transport(Protocol):
     """What an adapter does with messages.  Small on purpose."""
 
@@ -51,7 +55,7 @@ class Transport(Protocol):
         """Send a new message; return its platform id (needed to edit it later)."""
 
     async def edit(self, message: Edit, platform_id: str) -> None:
-        """Replace the text (and buttons) of an earlier message."""
+        """Replace the text (and buttons) of an earlier message; raise :class:`MessageGone` if it is gone."""
 
     async def reply(self, message: Reply) -> None:
         """Answer one user when there is no better way (e.g. no button press to answer)."""
@@ -176,7 +180,11 @@ class Runner:
             log.warning("no message to edit for %s in %s", message.key, message.chat)
             return
         self._keep_message_id(message.chat, message.key, platform_id)
-        await transport.edit(message, platform_id)
+        try:
+            await transport.edit(message, platform_id)
+        except MessageGone:
+            log.info("the message %s in %s is gone; posting it again", message.key, message.chat)
+            await self._post(transport, Post(message.chat, message.text, message.buttons, key=message.key))
 
     def _keep_message_id(self, chat: str, key: str, platform_id: str) -> None:
         self._message_ids[(chat, key)] = platform_id

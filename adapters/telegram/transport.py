@@ -21,6 +21,7 @@ from bot.chart import ChartData, render_chart
 from bot.effects import Edit, Post, Reply
 from bot.pseudonym import Pseudonymizer
 from bot.richtext import to_html
+from bot.runner import MessageGone
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +97,10 @@ class TelegramTransport:
             await self.bot.edit_message_text(to_html(message.text), chat_id=chat_id, message_id=int(platform_id),
                                              parse_mode=ParseMode.HTML, reply_markup=keyboard(message.buttons))
         except BadRequest as exc:
-            if "message is not modified" not in exc.message.lower():
+            reason = exc.message.lower()
+            if "message to edit not found" in reason:
+                raise MessageGone(reason) from None
+            if "message is not modified" not in reason:
                 raise
 
     async def reply(self, message: Reply, reply_to: int | None = None) -> None:

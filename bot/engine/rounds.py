@@ -92,7 +92,7 @@ class ShowReferences(Command):
 
 
 def start(eng: Engine, ev: CommandIssued, cmd: StartRound) -> list[Effect]:
-    """A round in a group; in a private chat (Telegram's deep link) the self-test of the case."""
+    """A round in a group; in a private chat (where a deep link sends ``/start ID``) the self-test of the case."""
     if ev.private:
         return selftest.begin(eng, ev, cmd.case_id or None)
     chat = eng.chat(ev.chat)

@@ -1,7 +1,7 @@
 """The command table: every command, declared once.
 
 The parser (:meth:`CommandTable.parse`), the engine's dispatch and its checks
-of who may run what where, ``/help``, usage lines, the Telegram command menus
+of who may run what where, ``/help``, usage lines, the adapters' command menus
 and the adapters' admin look-ups all read this list.  Adding a command means
 adding an entry here and its handler.
 """
