@@ -52,7 +52,7 @@ SEED_FACTS: dict[str, list[tuple[int, str]]] = {
         (2, "Oslo"), (2, "næringslivsledere"), (2, "en times orientering"), (2, "landskamp"),
         (2, "Ullevål"), (2, "VIP"), (2, "betaler selv for reisen"),
         (3, "Uka etter Oslo-turen"), (3, "dyrkbar mark"), (3, "dispensasjon"), (3, "kommuneplanen"),
-        (3, "jordloven"), (3, "omdisponeres"), (3, "bedriften, administrasjonen og hun selv"),
+        (3, "jordlova"), (3, "omdisponeres"), (3, "bedriften, administrasjonen og hun selv"),
     ],
     "arealdel": [
         (1, "Sandvik"), (1, "kommunestyret"), (1, "arealdelen"), (1, "ny kommuneplan"),
