@@ -76,9 +76,9 @@ SEED_FACTS: dict[str, list[tuple[int, str]]] = {
     ],
     "ombudsrollen": [
         (1, "Knut"), (1, "kommunestyret"), (1, "barn og unge"), (1, "talerstolen"), (1, "bekymret forelder"),
-        (1, "klassekamerat"), (1, "hjemme"), (1, "Facebook"), (1, "barneverntjeneste"),
+        (1, "klassekamerat"), (1, "hjemme"), (1, "Facebook"), (1, "barnevernstjeneste"),
         (2, "Snapchat"), (2, "lukket"), (2, "maktsyk"), (2, "inkompetent"), (2, "barnevernslederen"),
-        (2, "Facebook"), (2, "brutalt inngrep"),
+        (2, "Facebook"), (2, "brutalt inngrep"), (2, "full sympati"),
     ],
     "hets": [
         (1, "Sandvik"), (1, "skolestruktur"), (1, "fire skoler"), (1, "storskole"), (1, "10 millioner"),
