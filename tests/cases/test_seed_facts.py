@@ -96,7 +96,7 @@ SEED_FACTS: dict[str, list[tuple[int, str]]] = {
 # The hets case carries the slides' advice lists as discussion points (bokmål).
 POINT_FACTS: dict[str, list[tuple[int, str]]] = {
     "hets": [
-        (1, "Råd til meg selv"), (1, "politikerprofiler"), (1, "melde fra om hets og trusler"),
+        (1, "Råd til meg selv"), (1, "politikerprofiler"), (1, "melde fra om hets"),
         (1, "Råd til kommunen"), (1, "bedriftshelsetjeneste"), (1, "Valgløftet 2023"),
         (1, "lokalaviser og politiet"), (1, "Råd til partiene"), (1, "ressursgruppe"), (1, "debattkultur"),
     ],
