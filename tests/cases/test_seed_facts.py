@@ -37,7 +37,7 @@ OPTION_KEYS = {
     "jubileum": [RG, RG, RG],
     "arealdel": [HI],
     "lmb": [NONE, HI, HI],
-    "institusjonsbesok": [("refuse", "admit"), NONE],  # custom labels: red/green reads wrong for "was it right to refuse?"
+    "institusjonsbesok": [("refuse", "admit"), ("free", "clear")],  # custom labels: red/green reads wrong here
     "kritikk-av-ansatte": [RG, RG],
     "ombudsrollen": [RG, RG],
     "hets": [NONE],
