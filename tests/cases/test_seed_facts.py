@@ -23,6 +23,7 @@ from tests.cases.library import DILEMMAS, LANGS, READERS, SEEDS, C, Refused, cas
 EXPECTED_IDS = {
     "jubileum", "arealdel", "lmb", "institusjonsbesok",
     "kritikk-av-ansatte", "ombudsrollen", "hets", "sosiale-medier",
+    "innbyggerdialog",  # new in issue 14, built on the slides' prompts
 }
 NEW_CASES = {"innbyggerdialog", "idealet", "tillit"}
 
@@ -36,6 +37,7 @@ OPTION_KEYS = {
     "ombudsrollen": [RG, RG],
     "hets": [NONE],
     "sosiale-medier": [NONE, NONE, NONE, NONE],
+    "innbyggerdialog": [RG, ("wait", "decide"), RG],
 }
 
 # Parts where the seed asks a yes/no question (issue 14, item 11): each must have a vote.
@@ -96,6 +98,13 @@ SEED_FACTS: dict[str, list[tuple[int, str]]] = {
         (3, "respekt"), (3, "Valgløftet"),
         (4, "døgnet rundt"), (4, "Meg selv"), (4, "Kommunestyret"), (4, "Partiene"), (4, "No hate"),
         (4, "redaktørplakat"), (4, "oppslagshefte om nettvett"),
+    ],
+    # the three new cases: the key facts of each invented situation
+    "innbyggerdialog": [
+        (1, "Sandvik"), (1, "aktivitetspark"), (1, "sentrumsparken"), (1, "folkemøte"), (1, "900 medlemmer"),
+        (1, "Ingen under 20 år"), (1, "Ungdomsrådet"), (1, "Eva Lund"), (1, "Folket har talt"),
+        (2, "et halvt år"), (2, "ungdomsskolen"), (2, "ungdomsklubben"), (2, "Naboene vil ha svar nå"),
+        (3, "Ola Strand"), (3, "administrator"), (3, "den andre siden av kommunen"), (3, "barnehage"),
     ],
 }
 
