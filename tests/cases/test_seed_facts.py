@@ -23,7 +23,7 @@ from tests.cases.library import DILEMMAS, LANGS, READERS, SEEDS, C, Refused, cas
 EXPECTED_IDS = {
     "jubileum", "arealdel", "lmb", "institusjonsbesok",
     "kritikk-av-ansatte", "ombudsrollen", "hets", "sosiale-medier",
-    "innbyggerdialog",  # new in issue 14, built on the slides' prompts
+    "innbyggerdialog", "idealet",  # new in issue 14, built on the slides' prompts
 }
 NEW_CASES = {"innbyggerdialog", "idealet", "tillit"}
 
@@ -37,6 +37,7 @@ OPTION_KEYS = {
     "ombudsrollen": [RG, RG],
     "hets": [NONE],
     "sosiale-medier": [NONE, NONE, NONE, NONE],
+    "idealet": [RG, RG, ("own", "group")],
     "innbyggerdialog": [RG, ("wait", "decide"), RG],
 }
 
@@ -105,6 +106,12 @@ SEED_FACTS: dict[str, list[tuple[int, str]]] = {
         (1, "Ingen under 20 år"), (1, "Ungdomsrådet"), (1, "Eva Lund"), (1, "Folket har talt"),
         (2, "et halvt år"), (2, "ungdomsskolen"), (2, "ungdomsklubben"), (2, "Naboene vil ha svar nå"),
         (3, "Ola Strand"), (3, "administrator"), (3, "den andre siden av kommunen"), (3, "barnehage"),
+    ],
+    "idealet": [
+        (1, "gruppelederne"), (1, "flertall"), (1, "endringsforslag fra opposisjonen"), (1, "biblioteket"),
+        (1, "bakrommet"),
+        (2, "strømmes"), (2, "Jonas Berg"), (2, "klipp"), (2, "ny i kommunestyret"),
+        (3, "ungdomsklubben"), (3, "Maria Holm"), (3, "gruppemøtet"), (3, "ungdomsrådet"), (3, "én stemme"),
     ],
 }
 
@@ -491,6 +498,7 @@ def _break(tmp_path: Path, file: str, old: str, new: str) -> Path:
     ("lmb.yaml", "Kåre Sand ber", "Han ber", check_seed_facts),
     ("hets.yaml", "Råd til partiene", "Partiene", check_seed_facts),
     ("arealdel.yaml", "source: \"KS Folkevalgtprogram", "source: \"KS", check_source),
+    ("idealet.yaml", "nytt case bygd på spørsmålene i", "etter", check_source),
     ("kritikk-av-ansatte.yaml", "options: [red, green]", "options: [habil, inhabil]", check_options),
     ("institusjonsbesok.yaml", "      - key: free", "      - key: fri", check_options),
     ("lmb.yaml", 'en: "Kåre Sand"', 'en: ""', check_english),
