@@ -23,7 +23,7 @@ from tests.cases.library import DILEMMAS, LANGS, READERS, SEEDS, C, Refused, cas
 EXPECTED_IDS = {
     "jubileum", "arealdel", "lmb", "institusjonsbesok",
     "kritikk-av-ansatte", "ombudsrollen", "hets", "sosiale-medier",
-    "innbyggerdialog", "idealet",  # new in issue 14, built on the slides' prompts
+    "innbyggerdialog", "idealet", "tillit",  # new in issue 14, built on the slides' prompts
 }
 NEW_CASES = {"innbyggerdialog", "idealet", "tillit"}
 
@@ -37,8 +37,9 @@ OPTION_KEYS = {
     "ombudsrollen": [RG, RG],
     "hets": [NONE],
     "sosiale-medier": [NONE, NONE, NONE, NONE],
-    "idealet": [RG, RG, ("own", "group")],
     "innbyggerdialog": [RG, ("wait", "decide"), RG],
+    "idealet": [RG, RG, ("own", "group")],
+    "tillit": [RG, ("back", "decide"), RG],
 }
 
 # Parts where the seed asks a yes/no question (issue 14, item 11): each must have a vote.
@@ -112,6 +113,12 @@ SEED_FACTS: dict[str, list[tuple[int, str]]] = {
         (1, "bakrommet"),
         (2, "strømmes"), (2, "Jonas Berg"), (2, "klipp"), (2, "ny i kommunestyret"),
         (3, "ungdomsklubben"), (3, "Maria Holm"), (3, "gruppemøtet"), (3, "ungdomsrådet"), (3, "én stemme"),
+    ],
+    "tillit": [
+        (1, "korttidsavdelingen"), (1, "Sandviktunet"), (1, "Ikke stol på kommunedirektøren"),
+        (1, "økonomiavdelingen"), (1, "sjefen sin"),
+        (2, "ett alternativ"), (2, "sende den tilbake"), (2, "færre plasser"), (2, "fagfolkene"),
+        (3, "ukemøte"), (3, "gruppelederne i posisjonen"), (3, "en uke senere"),
     ],
 }
 
@@ -497,6 +504,7 @@ def _break(tmp_path: Path, file: str, old: str, new: str) -> Path:
     ("jubileum.yaml", "Ullevål stadion", "stadion", check_seed_facts),
     ("lmb.yaml", "Kåre Sand ber", "Han ber", check_seed_facts),
     ("hets.yaml", "Råd til partiene", "Partiene", check_seed_facts),
+    ("tillit.yaml", "korttidsavdelingen på Sandviktunet", "sykehjemmet", check_seed_facts),
     ("arealdel.yaml", "source: \"KS Folkevalgtprogram", "source: \"KS", check_source),
     ("idealet.yaml", "nytt case bygd på spørsmålene i", "etter", check_source),
     ("kritikk-av-ansatte.yaml", "options: [red, green]", "options: [habil, inhabil]", check_options),
