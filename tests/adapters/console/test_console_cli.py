@@ -115,7 +115,7 @@ def test_the_shipped_cases_validate_and_are_listed() -> None:
     run = dilemmabot("validate")
     assert run.returncode == 0 and run.stdout == "", run.stdout
     listing = dilemmabot("cases").stdout
-    assert "jubileum\tRødt eller grønt lys: jubileet\t3" in listing and len(listing.splitlines()) == 8
+    assert "jubileum\tRødt eller grønt lys: jubileet\t3" in listing and len(listing.splitlines()) == 11
 
 
 def test_a_broken_case_is_skipped_and_the_bot_still_runs(tmp_path: Path) -> None:
