@@ -16,10 +16,13 @@ from typing import Any, Sequence
 from bot.cases import CaseError, Library, case_files, load_case, load_library
 from bot.config import Config
 from bot.logs import setup_logging
-from bot.pseudonym import Pseudonymizer
-from bot.store import Store
+from bot.preflight import open_for_bot, open_for_reading
+from bot.refusal import Refused
 
 log = logging.getLogger("dilemmabot")
+
+
+REFUSED = 2  # exit code when the database or its key file cannot be used as they are
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -31,11 +34,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return validate(args.paths or [str(config.cases_dir)])
     if command == "cases":
         return list_cases(config, args.lang or config.lang)
-    if command == "export":
-        return asyncio.run(export(config, args.format, args.since, args.case, sys.stdout))
-    platform = "console" if command == "console" else config.platform
-    controllers = args.controllers if command == "console" else "you"
-    return asyncio.run(run(config, platform, frozenset(controllers.split(","))))
+    try:
+        if command == "export":
+            return asyncio.run(export(config, args.format, args.since, args.case, sys.stdout))
+        platform = "console" if command == "console" else config.platform
+        controllers = args.controllers if command == "console" else "you"
+        return asyncio.run(run(config, platform, frozenset(controllers.split(","))))
+    except Refused as refusal:
+        print(f"dilemmabot: {refusal}", file=sys.stderr)
+        return REFUSED
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -97,14 +104,11 @@ def list_cases(config: Config, lang: str) -> int:
 
 
 async def export(config: Config, fmt: str, since: datetime | None, case_id: str | None, out: Any) -> int:
-    store = await Store.open(config.db_path, config.synchronous)
-    try:
+    async with open_for_reading(config) as (store, pseudonyms):
         rows = await store.export_rows(since, case_id)
-    finally:
-        await store.close()
-    pseudonyms = Pseudonymizer.from_file(config.secret_file)
     library = _library(config)
     for row in rows:
+        assert pseudonyms is not None  # a database with rounds has a key (or open_for_reading refused it)
         row["chat"] = pseudonyms.export_chat(row["chat"])
         case = library.get(row["case"])
         for part in row["parts"]:
@@ -144,11 +148,9 @@ def tune_gc() -> None:
 async def run(config: Config, platform: str, controllers: frozenset[str]) -> int:
     from bot.runner import Runner
 
-    library = _library(config)
-    pseudonyms = Pseudonymizer.from_file(config.secret_file)
-    store = await Store.open(config.db_path, config.synchronous)
-    tune_gc()
-    try:
+    async with open_for_bot(config) as (store, pseudonyms):
+        library = _library(config)
+        tune_gc()
         if platform == "telegram":
             from adapters.telegram import run_telegram
 
@@ -167,8 +169,6 @@ async def run(config: Config, platform: str, controllers: frozenset[str]) -> int
                 print(f"dilemmabot – {len(library.cases)} dilemmas. /help for commands, Ctrl-D to quit. "
                       "'@name ' speaks as another user; '@name dm ' in that user's private chat.")
             await run_console(runner, transport, pseudonyms, controllers | trainers, stdin_lines(sys.stdin))
-    finally:
-        await store.close()
     return 0
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -22,6 +23,7 @@ from bot.effects import (
     ScheduleSaved, UserForgotten, VoteRecorded,
 )
 from bot.model import ChatSettings, PartState, Round, ScheduledRound
+from bot.refusal import Refused
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +84,43 @@ MIGRATIONS: list[str] = [
     CREATE INDEX kv_owner ON kv (owner);
     """,
 ]
+
+
+def _check_file(path: Path, read_only: bool) -> None:
+    """Refuse what SQLite would not: a folder, or an empty file (a copy that failed) it would take as new."""
+    if path.is_dir():
+        raise Refused(f"{path} is a folder, not a database file: check the path (--db or DILEMMABOT_DB)")
+    if path.exists() and path.stat().st_size == 0:
+        raise Refused(f"{path} is empty (0 bytes), perhaps a copy that failed: restore it from a backup, "
+                               "or delete it to start a new database")
+    if read_only:
+        if not path.exists():
+            raise Refused(f"{path} does not exist: check the path (--db or DILEMMABOT_DB)")
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise Refused(f"cannot create the folder {path.parent} ({exc.strerror}): create it, or choose "
+                               "another path (--db or DILEMMABOT_DB)") from None
+
+
+def _refusal(path: Path, exc: sqlite3.Error) -> Refused:
+    """SQLite's error at start as one line saying what to do."""
+    name = getattr(exc, "sqlite_errorname", "")
+    if name.startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT")):
+        return Refused(f"{path} is not a dilemmabot database (not SQLite, or damaged): check the path "
+                                "(--db or DILEMMABOT_DB), or restore it from a backup")
+    if name == "SQLITE_READONLY_DIRECTORY":
+        return Refused(f"cannot use {path} ({exc}): SQLite needs to create {path.name}-shm beside it; make "
+                                f"the folder {path.parent} writable for the user running dilemmabot")
+    if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH")):
+        return Refused(f"cannot write {path} ({exc}): make the file and its folder writable for the user "
+                                "running dilemmabot")
+    if name.startswith("SQLITE_FULL"):
+        return Refused(f"cannot write {path}: the disk is full; free some space")
+    if name.startswith("SQLITE_BUSY"):
+        return Refused(f"{path} is locked by another program: stop it, or use another database")
+    return Refused(f"cannot use {path} ({exc}): check the file and the disk")
 
 
 @dataclass(frozen=True)
@@ -198,25 +237,64 @@ class Store:
         self._flushing: _Batch | None = None
         self._wakeup = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
+        self.schema_version = 0
         self.batches = 0  # committed transactions, for benchmarks
 
     @classmethod
-    async def open(cls, path: str | Path, synchronous: str = "NORMAL") -> Store:
+    async def open(cls, path: str | Path, synchronous: str = "NORMAL", *, read_only: bool = False) -> Store:
+        """Open (and create or migrate) the database; ``read_only`` never writes and needs no migration.
+
+        Raises :class:`Refused` for a file this program must not use.
+        """
         if synchronous not in SYNCHRONOUS_MODES:
             raise ValueError(f"synchronous must be one of {SYNCHRONOUS_MODES}")
-        if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        memory = str(path) == ":memory:"
+        if not memory:
+            _check_file(Path(path), read_only)
         # sqlite3 opens the transaction itself (BEGIN IMMEDIATE) before the first write of a batch, so a
         # batch costs two trips to aiosqlite's thread: its writes, then the commit.
-        db = await aiosqlite.connect(str(path), isolation_level="IMMEDIATE")
-        await db.execute("PRAGMA journal_mode=WAL")
-        await db.execute(f"PRAGMA synchronous={synchronous}")
-        await db.execute("PRAGMA foreign_keys=ON")
-        await db.execute("PRAGMA busy_timeout=5000")
+        target = f"{Path(path).absolute().as_uri()}?mode=ro" if read_only else str(path)
+        try:
+            db = await aiosqlite.connect(target, isolation_level="IMMEDIATE", uri=read_only)
+        except sqlite3.Error as exc:
+            raise _refusal(Path(path), exc) from None
         store = cls(db)
-        await store._migrate()
-        store._writer = asyncio.create_task(store._write_loop(), name="store-writer")
+        try:  # aiosqlite's thread keeps the process alive until the connection is closed, so close it on any failure
+            await store._prepare(Path(path), synchronous, read_only)
+        except BaseException as exc:
+            await db.close()
+            if isinstance(exc, sqlite3.Error):
+                raise _refusal(Path(path), exc) from None
+            raise
+        if not read_only:
+            store._writer = asyncio.create_task(store._write_loop(), name="store-writer")
         return store
+
+    async def _prepare(self, path: Path, synchronous: str, read_only: bool) -> None:
+        """Check that the file is a database of ours that this program knows; then set it up for writing."""
+        await self._db.execute("PRAGMA busy_timeout=5000")
+        self.schema_version = await self._pragma("user_version")
+        if self.schema_version == 0 and (await self._rows("SELECT 1 FROM sqlite_master LIMIT 1")):
+            raise Refused(f"{path} is another program's SQLite database, not dilemmabot's: "
+                                   "check the path (--db or DILEMMABOT_DB)")
+        if self.schema_version > len(MIGRATIONS):
+            raise Refused(f"{path} was written by a newer dilemmabot (schema version {self.schema_version}, "
+                                   f"this one knows up to {len(MIGRATIONS)}): upgrade dilemmabot, or restore a backup "
+                                   "made with this version")
+        if await self._pragma("quick_check") != "ok":
+            raise Refused(f"{path} is damaged (SQLite's quick_check failed): restore it from a backup")
+        if read_only:
+            return
+        await self._db.execute("PRAGMA journal_mode=WAL")
+        await self._db.execute(f"PRAGMA synchronous={synchronous}")
+        await self._db.execute("PRAGMA foreign_keys=ON")
+        await self._migrate()
+        # Rewriting the version proves now, not at the first vote, that the file can be written.
+        await self._db.execute(f"PRAGMA user_version = {self.schema_version}")
+
+    async def _pragma(self, name: str) -> Any:
+        rows = await self._rows(f"PRAGMA {name}")
+        return rows[0][0] if rows else None
 
     async def close(self) -> None:
         """Commit what is waiting, then close the database."""
@@ -230,11 +308,9 @@ class Store:
         await self._db.close()
 
     async def _migrate(self) -> None:
-        async with self._db.execute("PRAGMA user_version") as cursor:
-            row = await cursor.fetchone()
-        version = row[0] if row else 0
-        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+        for number, script in enumerate(MIGRATIONS[self.schema_version:], start=self.schema_version + 1):
             await self._db.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
+            self.schema_version = number
             log.info("store schema migrated to version %d", number)
 
     # ---- writes -----------------------------------------------------------
@@ -336,6 +412,13 @@ class Store:
 
     async def set_value(self, key: str, value: str, owner: str | None = None) -> None:
         await self.commit([ValueSet(key, value, owner)])
+
+    async def holds_data(self) -> bool:
+        """True once anything is stored that was made with the pseudonym key: rounds, chat settings, schedules,
+        posted messages (a vote always belongs to a round)."""
+        rows = await self._rows("SELECT EXISTS (SELECT 1 FROM rounds) OR EXISTS (SELECT 1 FROM chat_settings) "
+                                "OR EXISTS (SELECT 1 FROM schedules) OR EXISTS (SELECT 1 FROM messages)")
+        return bool(rows[0][0])
 
     async def vote_count(self) -> int:
         rows = await self._rows("SELECT COUNT(*) FROM votes")

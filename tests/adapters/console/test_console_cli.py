@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[3]
+from .command import ROOT, dilemmabot
 
 GROUP_SCRIPT = """\
 /cases
@@ -31,13 +28,6 @@ GROUP_SCRIPT = """\
 /close
 /next
 """
-
-
-def dilemmabot(*args: str, stdin: str = "", env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "MATRIX_"))}
-    environment.update(env or {})
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], input=stdin, capture_output=True, text=True,
-                          cwd=ROOT, env=environment, timeout=60)
 
 
 def test_piped_group_round_then_results_on_the_same_db_then_export(tmp_path: Path) -> None:
