@@ -1,4 +1,4 @@
-"""``dilemmabot``: run the bot, validate cases, list them, export results."""
+"""``dilemmabot``: run the bot, validate cases, list them, export results, back up the database."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ import json
 import logging
 import sys
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any, Sequence
 
+from bot.backup import backup
 from bot.cases import CaseError, Library, case_files, load_case, load_library
 from bot.config import Config
 from bot.logs import setup_logging
@@ -37,6 +39,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if command == "export":
             return asyncio.run(export(config, args.format, args.since, args.case, sys.stdout))
+        if command == "backup":
+            asyncio.run(backup(config, Path(args.dest)))
+            return 0
         platform = "console" if command == "console" else config.platform
         controllers = args.controllers if command == "console" else "you"
         return asyncio.run(run(config, platform, frozenset(controllers.split(","))))
@@ -63,6 +68,9 @@ def _parser() -> argparse.ArgumentParser:
     export_parser.add_argument("--format", choices=["json", "csv"], default="json")
     export_parser.add_argument("--since", type=_date, help="only rounds started on or after this date (YYYY-MM-DD)")
     export_parser.add_argument("--case", help="only rounds of this case id")
+    backup_parser = sub.add_parser("backup", help="copy the database and its key file, also while the bot runs")
+    backup_parser.add_argument("--db", help="SQLite database (default data/dilemmabot.db)")
+    backup_parser.add_argument("dest", help="the copy; its key file is written beside it as DEST.secret")
     return parser
 
 

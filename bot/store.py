@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -372,6 +373,17 @@ class Store:
             raise
 
     # ---- reads ------------------------------------------------------------
+
+    async def backup(self, dest: Path) -> None:
+        """Copy the database to ``dest``, a new file (mode 0600), in one step of SQLite's online backup: a
+        consistent snapshot, however the bot keeps writing meanwhile."""
+        os.close(os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        target = sqlite3.connect(dest, check_same_thread=False)  # written by aiosqlite's thread
+        try:
+            await self._db.backup(target)
+            target.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
+        finally:
+            target.close()
 
     async def _rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[aiosqlite.Row]:
         async with self._db.execute(sql, params) as cursor:

@@ -18,11 +18,12 @@ from bot.store import MIGRATIONS
 from .command import ROOT, RunningBot, as_plain_user, dilemmabot, refusal
 
 ROUND = "/start jubileum\n@alice 1\n@bob 2\n"
-COMMANDS = ("run", "console", "export")
+COMMANDS = ("run", "console", "export", "backup")
 
 
 def command(name: str, db: Path) -> list[str]:
-    return [name, "--db", str(db)]
+    """``name`` on ``db``, with a destination for a backup."""
+    return [name, "--db", str(db), *([str(db.with_name("copy.db"))] if name == "backup" else [])]
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +76,7 @@ NOT_OURS = {  # what is done to the file, and what the refusal says
 }
 
 
-@pytest.mark.parametrize("name", ("run", "export"))  # console starts as run does
+@pytest.mark.parametrize("name", ("run", "export", "backup"))  # console starts as run does
 @pytest.mark.parametrize("fault", NOT_OURS)
 def test_a_file_that_is_not_our_database_is_refused(played: Path, fault: str, name: str) -> None:
     target = played.with_name("wrong.db")
@@ -84,6 +85,7 @@ def test_a_file_that_is_not_our_database_is_refused(played: Path, fault: str, na
     make(played, target)
     line = refusal(dilemmabot(*command(name, target), stdin="/help\n"))
     assert str(target) in line and says in line
+    assert not target.with_name("copy.db").exists()
 
 
 @pytest.mark.parametrize("name", COMMANDS)
@@ -163,7 +165,7 @@ def test_a_folder_that_cannot_be_written_is_refused(played: Path, tmp_path: Path
         folder.chmod(0o755)
 
 
-def test_a_second_bot_on_the_same_database_is_refused_while_exports_work(played: Path) -> None:
+def test_a_second_bot_on_the_same_database_is_refused_while_exports_and_backups_work(played: Path) -> None:
     first = RunningBot("--db", str(played))
     try:
         first.ready()
@@ -171,6 +173,7 @@ def test_a_second_bot_on_the_same_database_is_refused_while_exports_work(played:
             line = refusal(dilemmabot(name, "--db", str(played), stdin="@alice 2\n"))
             assert f"{played} is in use by another dilemmabot (process {first.process.pid})" in line
         assert dilemmabot("export", "--db", str(played)).returncode == 0
+        assert dilemmabot("backup", "--db", str(played), str(played.with_name("copy.db"))).returncode == 0
         first.say("@carol 1")  # the first bot still answers
         first.wait_for(lambda line: line.startswith("→ @carol: Stemme registrert"))
         first.kill()  # the lock goes with the process, however it ends
@@ -193,6 +196,7 @@ def test_an_export_of_a_database_the_bot_has_not_upgraded_asks_for_a_start(tmp_p
 
 def test_nothing_is_created_for_a_database_that_does_not_exist_when_reading(tmp_path: Path) -> None:
     db = tmp_path / "missing.db"
-    line = refusal(dilemmabot("export", "--db", str(db)))
-    assert f"{db} does not exist" in line
+    for name in ("export", "backup"):
+        line = refusal(dilemmabot(*command(name, db)))
+        assert f"{db} does not exist" in line
     assert os.listdir(tmp_path) == []
