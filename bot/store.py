@@ -23,12 +23,14 @@ from bot.effects import (
     ChatSettingsChanged, PartClosed, PartOpened, Record, RoundFinished, RoundStarted, ScheduleDeleted,
     ScheduleSaved, UserForgotten, VoteRecorded,
 )
+from bot.logs import Throttle
 from bot.model import ChatSettings, PartState, Round, ScheduledRound
 from bot.refusal import Refused
 
 log = logging.getLogger(__name__)
 
 SYNCHRONOUS_MODES = ("NORMAL", "FULL")
+FAILURE_REPORT_INTERVAL = 60.0  # seconds: a disk that stays full is reported once a minute, not once a vote
 
 # Each entry moves the schema from version i to i + 1.
 MIGRATIONS: list[str] = [
@@ -142,6 +144,11 @@ class ValueSet:
     owner: str | None = None
 
 
+class CommitFailed(Exception):
+    """The records were not committed: their transaction failed (the disk is full, say), or one before it
+    that they may depend on.  The store has logged why."""
+
+
 class _Batch:
     """The callers waiting for one transaction: an event each of them can wait on, and its outcome."""
 
@@ -240,6 +247,9 @@ class Store:
         self._writer: asyncio.Task[None] | None = None
         self.schema_version = 0
         self.batches = 0  # committed transactions, for benchmarks
+        self.failures = 0  # failed transactions since opening
+        self.failing = False  # the last transaction failed
+        self.failure_reports = Throttle(FAILURE_REPORT_INTERVAL)
 
     @classmethod
     async def open(cls, path: str | Path, synchronous: str = "NORMAL", *, read_only: bool = False) -> Store:
@@ -317,7 +327,7 @@ class Store:
     # ---- writes -----------------------------------------------------------
 
     async def commit(self, records: Iterable[StoreRecord]) -> None:
-        """Persist ``records`` in order; return once they are committed.
+        """Persist ``records`` in order; return once they are committed, or raise :class:`CommitFailed`.
 
         Every caller that arrives while a transaction is being written joins the
         next one: one transaction and one shared event per batch, however many
@@ -333,7 +343,7 @@ class Store:
             self._wakeup.set()
         await batch.done.wait()
         if batch.error is not None:
-            raise batch.error
+            raise CommitFailed(str(batch.error)) from batch.error
 
     async def _write_loop(self) -> None:
         while True:
@@ -346,14 +356,34 @@ class Store:
             self._flushing = batch
             try:
                 await self._write(records)
-            except Exception as exc:  # a failed commit fails everyone in it; nothing was acknowledged
-                log.exception("store commit failed")
-                batch.error = exc
+            except Exception as exc:  # nothing in it was acknowledged
+                self._failed(batch, exc)
             else:
-                self.batches += 1
+                self._succeeded()
             finally:
                 self._flushing = None
                 batch.done.set()
+
+    def _failed(self, batch: _Batch, exc: Exception) -> None:
+        """Fail ``batch`` and the batch queued behind it: its records may build on what was just lost (a vote
+        in a round whose start was not saved).  Counted at once, so the runner knows its engine is stale."""
+        self.failures += 1
+        self.failing = True
+        batch.error = exc
+        queued, self._batch, self._buffer = self._batch, None, []
+        if queued is not None:
+            queued.error = exc
+            queued.done.set()
+        held = self.failure_reports.due()
+        if held is not None:
+            more = f"; {held} more failed since the last report" if held else ""
+            log.error("could not save to the database: %s (nothing in it was acknowledged%s)", exc, more)
+
+    def _succeeded(self) -> None:
+        self.batches += 1
+        if self.failing:
+            self.failing = False
+            log.warning("the database can be written again")
 
     async def _write(self, records: list[StoreRecord]) -> None:
         """One transaction; runs of the same statement go in one ``executemany``."""

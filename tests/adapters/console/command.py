@@ -63,14 +63,17 @@ def as_plain_user() -> Callable[[], None] | None:
 class RunningBot:
     """``dilemmabot console`` kept running: write lines to it, wait for what it prints."""
 
-    def __init__(self, *args: str, env: dict[str, str] | None = None):
+    def __init__(self, *args: str, env: dict[str, str] | None = None,
+                 preexec_fn: Callable[[], None] | None = None):
         self.process = subprocess.Popen([sys.executable, "-m", "bot.cli", "console", *args], stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
-                                        env=environment(env), bufsize=1)
+                                        env=environment(env), bufsize=1, preexec_fn=preexec_fn)
         self.lines: queue.Queue[str | None] = queue.Queue()
         self.stderr: list[str] = []
-        threading.Thread(target=self._read, daemon=True).start()
-        threading.Thread(target=self._read_stderr, daemon=True).start()
+        self._readers = [threading.Thread(target=self._read, daemon=True),
+                         threading.Thread(target=self._read_stderr, daemon=True)]
+        for reader in self._readers:
+            reader.start()
 
     def _read(self) -> None:
         assert self.process.stdout is not None
@@ -109,4 +112,7 @@ class RunningBot:
         """End its input, as Ctrl-D does; its exit code."""
         assert self.process.stdin is not None
         self.process.stdin.close()
-        return self.process.wait(timeout=HANG)
+        code = self.process.wait(timeout=HANG)
+        for reader in self._readers:
+            reader.join(timeout=HANG)
+        return code
