@@ -28,7 +28,7 @@ KEY_FINGERPRINT = "pseudonym.key_fingerprint"
 
 
 def beside(db: Path, suffix: str) -> Path:
-    """``data/bot.db`` -> ``data/bot.db.lock`` (the key file, the lock and backups' key files are named so)."""
+    """``data/bot.db``, ``.lock`` -> ``data/bot.db.lock``."""
     return db.with_name(db.name + suffix)
 
 
@@ -41,7 +41,7 @@ def exclusive(db: Path) -> Iterator[None]:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     except OSError as exc:
         raise Refused(f"cannot create {exc.filename} ({exc.strerror}): make the folder {path.parent} "
-                               "and the files in it writable for the user running dilemmabot") from None
+                      "and the files in it writable for the user running dilemmabot") from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -49,7 +49,7 @@ def exclusive(db: Path) -> Iterator[None]:
             holder = os.pread(fd, 20, 0).decode(errors="replace").strip()
             which = f" (process {holder})" if holder.isdigit() else ""
             raise Refused(f"{db} is in use by another dilemmabot{which}: stop that one first, "
-                                   "or give this one another database (--db or DILEMMABOT_DB)") from None
+                          "or give this one another database (--db or DILEMMABOT_DB)") from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)  # only to name the holder in the refusal above
         yield
@@ -63,9 +63,7 @@ async def open_for_bot(config: Config) -> AsyncIterator[tuple[Store, Pseudonymiz
     with exclusive(config.db_path):
         store = await Store.open(config.db_path, config.synchronous)
         try:
-            pseudonyms = await bind_key(store, config.db_path, config.secret_file, writable=True)
-            assert pseudonyms is not None
-            yield store, pseudonyms
+            yield store, await bind_key(store, config.db_path, config.secret_file)
         finally:
             await store.close()
 
@@ -79,31 +77,41 @@ async def open_for_reading(config: Config, *,
     try:
         if current_schema and store.schema_version < len(MIGRATIONS):
             raise Refused(f"{config.db_path} has schema version {store.schema_version}, and this dilemmabot "
-                                   f"reads version {len(MIGRATIONS)}: start the bot on it once to upgrade it")
-        yield store, await bind_key(store, config.db_path, config.secret_file, writable=False)
+                          f"reads version {len(MIGRATIONS)}: start the bot on it once to upgrade it")
+        yield store, (await _checked_key(store, config.db_path, config.secret_file))[0]
     finally:
         await store.close()
 
 
-async def bind_key(store: Store, db: Path, key_file: Path, *, writable: bool) -> Pseudonymizer | None:
-    """The key of ``db``: the one its fingerprint names, or a new one for a database that holds nothing yet."""
-    recorded = await store.get_value(KEY_FINGERPRINT)
-    if key_file.exists():
-        pseudonyms = _read_key(key_file, db)
-        if recorded is not None and not hmac.compare_digest(recorded, pseudonyms.fingerprint):
-            raise Refused(f"the key file {key_file} is not the one {db} was made with: put the right one "
-                                   "there (from the same backup as the database), or point DILEMMABOT_SECRET_FILE at it")
-    elif recorded is not None or await store.holds_data():
-        raise Refused(f"the key file {key_file} is missing, and {db} holds pseudonyms made with it: put it "
-                               "back (from the backup of this database), or point DILEMMABOT_SECRET_FILE at it; a new "
-                               "key would give everyone a new pseudonym and a second vote")
-    elif not writable:
-        return None
-    else:
+async def bind_key(store: Store, db: Path, key_file: Path) -> Pseudonymizer:
+    """The key the database's fingerprint names, or a new one for a database that holds nothing yet.
+
+    The database records the fingerprint of the first key it is used with (a database made before
+    fingerprints adopts the key file beside it).
+    """
+    pseudonyms, recorded = await _checked_key(store, db, key_file)
+    if pseudonyms is None:
         pseudonyms = _create_key(key_file)
-    if recorded is None and writable:
+    if recorded is None:
         await store.set_value(KEY_FINGERPRINT, pseudonyms.fingerprint)
     return pseudonyms
+
+
+async def _checked_key(store: Store, db: Path, key_file: Path) -> tuple[Pseudonymizer | None, str | None]:
+    """The key in ``key_file`` (None if there is none, which only a database holding nothing may lack),
+    checked against the fingerprint the database recorded; and that fingerprint."""
+    recorded = await store.get_value(KEY_FINGERPRINT)
+    if not key_file.exists():
+        if recorded is not None or await store.holds_data():
+            raise Refused(f"the key file {key_file} is missing, and {db} holds pseudonyms made with it: put it "
+                          "back (from the backup of this database), or point DILEMMABOT_SECRET_FILE at it; a new "
+                          "key would give everyone a new pseudonym and a second vote")
+        return None, recorded
+    pseudonyms = _read_key(key_file, db)
+    if recorded is not None and not hmac.compare_digest(recorded, pseudonyms.fingerprint):
+        raise Refused(f"the key file {key_file} is not the one {db} was made with: put the right one there "
+                      "(from the same backup as the database), or point DILEMMABOT_SECRET_FILE at it")
+    return pseudonyms, recorded
 
 
 def _read_key(key_file: Path, db: Path) -> Pseudonymizer:
@@ -112,7 +120,7 @@ def _read_key(key_file: Path, db: Path) -> Pseudonymizer:
     except (OSError, ValueError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else "not a key"
         raise Refused(f"cannot read the key file {key_file} ({reason}): restore it from the backup of "
-                               f"{db}") from None
+                      f"{db}") from None
 
 
 def _create_key(key_file: Path) -> Pseudonymizer:
@@ -120,4 +128,4 @@ def _create_key(key_file: Path) -> Pseudonymizer:
         return Pseudonymizer.create_file(key_file)
     except OSError as exc:
         raise Refused(f"cannot create the key file {key_file} ({exc.strerror}): make its folder writable "
-                               "for the user running dilemmabot") from None
+                      "for the user running dilemmabot") from None

@@ -95,7 +95,7 @@ def _check_file(path: Path, read_only: bool) -> None:
         raise Refused(f"{path} is a folder, not a database file: check the path (--db or DILEMMABOT_DB)")
     if path.exists() and path.stat().st_size == 0:
         raise Refused(f"{path} is empty (0 bytes), perhaps a copy that failed: restore it from a backup, "
-                               "or delete it to start a new database")
+                      "or delete it to start a new database")
     if read_only:
         if not path.exists():
             raise Refused(f"{path} does not exist: check the path (--db or DILEMMABOT_DB)")
@@ -104,7 +104,7 @@ def _check_file(path: Path, read_only: bool) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise Refused(f"cannot create the folder {path.parent} ({exc.strerror}): create it, or choose "
-                               "another path (--db or DILEMMABOT_DB)") from None
+                      "another path (--db or DILEMMABOT_DB)") from None
 
 
 def _refusal(path: Path, exc: sqlite3.Error) -> Refused:
@@ -112,13 +112,13 @@ def _refusal(path: Path, exc: sqlite3.Error) -> Refused:
     name = getattr(exc, "sqlite_errorname", "")
     if name.startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT")):
         return Refused(f"{path} is not a dilemmabot database (not SQLite, or damaged): check the path "
-                                "(--db or DILEMMABOT_DB), or restore it from a backup")
+                       "(--db or DILEMMABOT_DB), or restore it from a backup")
     if name == "SQLITE_READONLY_DIRECTORY":
         return Refused(f"cannot use {path} ({exc}): SQLite needs to create {path.name}-shm beside it; make "
-                                f"the folder {path.parent} writable for the user running dilemmabot")
+                       f"the folder {path.parent} writable for the user running dilemmabot")
     if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH")):
         return Refused(f"cannot write {path} ({exc}): make the file and its folder writable for the user "
-                                "running dilemmabot")
+                       "running dilemmabot")
     if name.startswith("SQLITE_FULL"):
         return Refused(f"cannot write {path}: the disk is full; free some space")
     if name.startswith("SQLITE_BUSY"):
@@ -259,23 +259,23 @@ class Store:
         """
         if synchronous not in SYNCHRONOUS_MODES:
             raise ValueError(f"synchronous must be one of {SYNCHRONOUS_MODES}")
-        memory = str(path) == ":memory:"
-        if not memory:
-            _check_file(Path(path), read_only)
+        file = Path(path)
+        if str(path) != ":memory:":
+            _check_file(file, read_only)
         # sqlite3 opens the transaction itself (BEGIN IMMEDIATE) before the first write of a batch, so a
         # batch costs two trips to aiosqlite's thread: its writes, then the commit.
-        target = f"{Path(path).absolute().as_uri()}?mode=ro" if read_only else str(path)
+        target = f"{file.absolute().as_uri()}?mode=ro" if read_only else str(path)
         try:
             db = await aiosqlite.connect(target, isolation_level="IMMEDIATE", uri=read_only)
         except sqlite3.Error as exc:
-            raise _refusal(Path(path), exc) from None
+            raise _refusal(file, exc) from None
         store = cls(db)
-        try:  # aiosqlite's thread keeps the process alive until the connection is closed, so close it on any failure
-            await store._prepare(Path(path), synchronous, read_only)
+        try:
+            await store._prepare(file, synchronous, read_only)
         except BaseException as exc:
-            await db.close()
+            await db.close()  # else aiosqlite's thread would keep the process alive: the hang on a wrong file
             if isinstance(exc, sqlite3.Error):
-                raise _refusal(Path(path), exc) from None
+                raise _refusal(file, exc) from None
             raise
         if not read_only:
             store._writer = asyncio.create_task(store._write_loop(), name="store-writer")
@@ -287,11 +287,11 @@ class Store:
         self.schema_version = await self._pragma("user_version")
         if self.schema_version == 0 and (await self._rows("SELECT 1 FROM sqlite_master LIMIT 1")):
             raise Refused(f"{path} is another program's SQLite database, not dilemmabot's: "
-                                   "check the path (--db or DILEMMABOT_DB)")
+                          "check the path (--db or DILEMMABOT_DB)")
         if self.schema_version > len(MIGRATIONS):
             raise Refused(f"{path} was written by a newer dilemmabot (schema version {self.schema_version}, "
-                                   f"this one knows up to {len(MIGRATIONS)}): upgrade dilemmabot, or restore a backup "
-                                   "made with this version")
+                          f"this one knows up to {len(MIGRATIONS)}): upgrade dilemmabot, or restore a backup "
+                          "made with this version")
         if await self._pragma("quick_check") != "ok":
             raise Refused(f"{path} is damaged (SQLite's quick_check failed): restore it from a backup")
         if read_only:
