@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sqlite3
 from pathlib import Path
 
 from bot.config import Config
@@ -31,9 +32,10 @@ async def backup(config: Config, dest: Path) -> None:
             else:  # the database holds nothing made with a key, and has none: nor has its backup
                 dest_key.unlink(missing_ok=True)
             os.replace(partial, dest)
-        except OSError as exc:
-            raise Refused(f"cannot write the backup {exc.filename or dest} ({exc.strerror}): choose a folder this "
-                          "user can write in, with room for a copy of the database") from None
+        except (OSError, sqlite3.Error) as exc:
+            where, why = getattr(exc, "filename", None) or dest, getattr(exc, "strerror", None) or exc
+            raise Refused(f"cannot write the backup {where} ({why}): choose a folder this user can write in, "
+                          "with room for a copy of the database") from None
         finally:
             for leftover in (partial, partial_key):
                 with contextlib.suppress(OSError):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bot.pseudonym import Pseudonymizer
 
-from .command import RunningBot, dilemmabot, refusal
+from .command import RunningBot, as_plain_user, dilemmabot, refusal
 
 MAX_VOTERS = 20_000
 IN_FLIGHT = 10  # voters sent but not yet answered
@@ -107,3 +107,15 @@ def test_a_backup_replaces_an_older_one_and_never_the_database(tmp_path: Path) -
     assert not [path for path in tmp_path.iterdir() if "partial" in path.name]
     assert str(db) in refusal(dilemmabot("backup", "--db", str(db), str(db)))
     assert str(tmp_path) in refusal(dilemmabot("backup", "--db", str(db), str(tmp_path)))
+
+
+def test_a_backup_into_a_folder_that_cannot_be_written_is_refused(tmp_path: Path) -> None:
+    db, folder = tmp_path / "bot.db", tmp_path / "read-only"
+    assert dilemmabot("console", "--db", str(db), stdin="/start jubileum\n@alice 1\n").returncode == 0
+    folder.mkdir(mode=0o555)
+    try:
+        line = refusal(dilemmabot("backup", "--db", str(db), str(folder / "copy.db"), preexec_fn=as_plain_user()))
+    finally:
+        folder.chmod(0o755)
+    assert "cannot write the backup" in line and str(folder) in line
+    assert list(folder.iterdir()) == []
