@@ -84,7 +84,7 @@ class Runner:
 
     async def handle(self, event: Event, on_reply: ReplyHandler | None = None) -> list[Effect]:
         """Apply ``event``; deliver its messages once its records are committed."""
-        if not await self._catch_up():
+        if self._failures_seen != self.store.failures and not await self._catch_up():
             await self._not_saved(event, on_reply)
             return []
         try:
