@@ -23,6 +23,9 @@ BOKMAL_FORMS = {
     "dessuten": "dessutan", "ifølge": "ifølgje", "da": "då", "tjeneste": "teneste", "tjenesten": "tenesta",
     "tjenester": "tenester", "mulig": "mogleg", "vanskelig": "vanskeleg", "særlig": "særleg",
     "offentlig": "offentleg", "egentlig": "eigentleg", "tydelig": "tydeleg", "personlig": "personleg",
+    "hemmelig": "hemmeleg", "avstemning": "avstemming", "avstemningen": "avstemminga", "velg": "vel",
+    "vises": "blir vist", "lukkes": "blir lukka", "lagres": "blir lagra", "slettet": "sletta",
+    "endret": "endra", "selvtest": "sjølvtest", "selvtesten": "sjølvtesten",
 }
 _WORD = re.compile(r"\w+")
 _QUOTED = re.compile(r"«[^»]*»")

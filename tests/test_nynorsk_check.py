@@ -13,7 +13,9 @@ def test_correct_nynorsk_does_not_trip_the_check():
             "noko. Han sa at si eiga meining burde kome fram; då skifte han ham. Kven veit kvar dei bur? "
             "Korleis kan de vere sikre, viss ingen har vore der? Det er berre eitt val, sjølv om mykje står att. "
             "Dei som ikkje kjem, får vite det frå oss medan vi gjer oss ferdige, og dessutan er det mogleg. "
-            "Eit offentleg møte. «Det er ikke avklart», skreiv dei.")
+            "Eit offentleg møte. «Det er ikke avklart», skreiv dei. Avstemminga blir lukka kl. 10, og "
+            "fordelinga blir vist; vel eitt av vala. Røysta di er endra, sjølvtesten er sletta, og ingenting "
+            "anna blir lagra under den hemmelege nøkkelen.")
     assert bokmal_forms(text) == []
 
 

@@ -53,6 +53,7 @@ def test_a_bokmal_form_or_a_copy_in_the_bot_texts_is_caught() -> None:
     del broken["nn"]["cases.none"]
     assert check_bot_nynorsk(broken) == [
         "cases.none: no nynorsk",
+        "part.closed: bokmål 'Avstemningen' in nynorsk (write 'avstemminga')",
         "part.closed: the nynorsk is the bokmål text",
         "refuse.stale: bokmål 'gjelder' in nynorsk (write 'gjeld')",
     ]
@@ -62,4 +63,5 @@ def test_a_copied_command_help_is_caught() -> None:
     commands = [replace(spec, help={**spec.help, "nn": spec.help["nb"]}) if spec.name == "privacy" else spec
                 for spec in COMMANDS]
     assert check_bot_nynorsk(commands=commands) == ["/privacy help: bokmål 'hva' in nynorsk (write 'kva')",
+                                                    "/privacy help: bokmål 'lagres' in nynorsk (write 'blir lagra')",
                                                     "/privacy help: the nynorsk is the bokmål text"]
