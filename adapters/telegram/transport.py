@@ -14,7 +14,7 @@ import logging
 
 from telegram import Bot, InlineKeyboardMarkup, Message, ReplyParameters
 from telegram.constants import CallbackQueryLimit, MessageLimit, ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, Forbidden
 
 from adapters.telegram.keyboard import keyboard
 from bot.chart import ChartData, render_chart
@@ -108,6 +108,15 @@ class TelegramTransport:
         quote = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to is not None else None
         await self.bot.send_message(self._chat_id(message.chat), to_html(message.text), parse_mode=ParseMode.HTML,
                                     reply_parameters=quote)
+
+    async def to_private_chat(self, user_id: int, message: Reply) -> bool:
+        """Send ``message`` to the person's private chat with the bot; False if the bot may not write there first."""
+        try:
+            await self.bot.send_message(user_id, to_html(message.text), parse_mode=ParseMode.HTML)
+        except (Forbidden, BadRequest) as exc:
+            log.info("could not open a private chat with a user: %s", exc.message)
+            return False
+        return True
 
     async def toast(self, callback_query_id: str, text: str | None) -> None:
         """Answer a button press: the short notice the user sees, or none (it still ends the button's progress bar)."""

@@ -64,3 +64,10 @@ async def test_a_known_command_with_wrong_arguments_gets_its_usage_line(tmp_path
         "Bruk: /lang nb|nn|en. Eksempel: /lang en",
     ]
     assert answers[5] == "Ukjent valg «9». Velg en av: 1 = Habil, 2 = Inhabil."  # not "Habil (habil)"
+
+
+async def test_trainer_notes_go_to_the_trainer_alone(tmp_path: Path) -> None:
+    out = await play(tmp_path, ["/start jubileum", "/notes", "@bob /notes"])
+    notes = [m for m in answers_to(out, "you") if m.startswith("Kursledernotater – Jubileumsmiddagen")]
+    assert len(notes) == 1 and "[dm you] → @you: Kursledernotater" in out  # shown in the trainer's private view
+    assert "Beklager" in answers_to(out, "bob")[0]  # a member is refused
