@@ -25,7 +25,7 @@ BOKMAL_FORMS = {
     "offentlig": "offentleg", "egentlig": "eigentleg", "tydelig": "tydeleg", "personlig": "personleg",
     "hemmelig": "hemmeleg", "avstemning": "avstemming", "avstemningen": "avstemminga", "velg": "vel",
     "vises": "blir vist", "lukkes": "blir lukka", "lagres": "blir lagra", "slettet": "sletta",
-    "endret": "endra", "selvtest": "sjølvtest", "selvtesten": "sjølvtesten",
+    "endret": "endra", "selvtest": "sjølvtest", "selvtesten": "sjølvtesten", "bruker": "brukar",
 }
 _WORD = re.compile(r"\w+")
 _QUOTED = re.compile(r"«[^»]*»")
