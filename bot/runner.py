@@ -21,6 +21,7 @@ from collections import OrderedDict
 from datetime import datetime, timedelta, timezone
 from typing import Awaitable, Callable, Protocol
 
+from bot.backlog import Backlog
 from bot.cases import Library
 from bot.effects import (
     Edit, Effect, Message, PartClosed, PartOpened, Post, Reply, RoundFinished, RoundStarted, ScheduleDeleted,
@@ -58,6 +59,10 @@ class MessageGone(Exception):
     """The message to edit is no longer there (deleted, or left behind in a chat that got a new id)."""
 
 
+class PlatformDown(Exception):
+    """The platform could not be reached: the message waits in the backlog and goes out when it can."""
+
+
 class Transport(Protocol):
     """What an adapter does with messages.  Small on purpose."""
 
@@ -77,6 +82,8 @@ class Runner:
         self.store = store
         self.clock = clock
         self.outbox = Outbox(lambda chat: engine.platforms.of(chat).edit_interval)
+        self.backlog: Backlog[ReplyHandler | None] = Backlog()
+        self._draining: dict[str, asyncio.Task[None]] = {}
         self.listeners: list[Listener] = []
         self._transports: dict[str, Transport] = {}
         self._message_ids: OrderedDict[tuple[str, str], str] = OrderedDict()
@@ -202,23 +209,53 @@ class Runner:
 
     async def _deliver(self, messages: list[Message], on_reply: ReplyHandler | None = None) -> None:
         for message in messages:
-            transport = self._transports.get(Platforms.namespace(message.chat))
+            namespace = Platforms.namespace(message.chat)
+            transport = self._transports.get(namespace)
             if transport is None:
                 log.warning("no adapter serves %s; dropping a %s", message.chat, type(message).__name__)
                 continue
+            if self.backlog.is_down(namespace):  # behind what already waits, in order
+                self.backlog.hold(namespace, message, on_reply, self.clock())
+                continue
             try:
-                if isinstance(message, Reply):
-                    await (on_reply or transport.reply)(message)
-                elif isinstance(message, Post):
-                    await self._post(transport, message)
-                elif isinstance(message, TallyChanged):
-                    edit = self.engine.tally(message.round_id)  # the count as it is now
-                    if edit is not None:
-                        await self._edit(transport, edit)
-                else:
-                    await self._edit(transport, message)
+                await self._send(transport, message, on_reply)
+            except PlatformDown as exc:
+                log.warning("%s cannot be reached (%s); messages wait until it can", namespace, exc)
+                self.backlog.hold(namespace, message, on_reply, self.clock())
+                self._wake.set()
             except Exception:
                 log.exception("could not deliver %s to %s", type(message).__name__, message.chat)
+
+    async def _send(self, transport: Transport, message: Message, on_reply: ReplyHandler | None) -> None:
+        if isinstance(message, Reply):
+            await (on_reply or transport.reply)(message)
+        elif isinstance(message, Post):
+            await self._post(transport, message)
+        elif isinstance(message, TallyChanged):
+            edit = self.engine.tally(message.round_id)  # the count as it is now
+            if edit is not None:
+                await self._edit(transport, edit)
+        else:
+            await self._edit(transport, message)
+
+    async def _drain(self, namespace: str) -> None:
+        """Send what waited for ``namespace``, in order, until it is all out or the platform fails again."""
+        transport = self._transports[namespace]
+        try:
+            while (waiting := self.backlog.first(namespace)) is not None:
+                message, on_reply = waiting
+                try:
+                    await self._send(transport, message, on_reply)
+                except PlatformDown:
+                    self.backlog.failed(namespace, self.clock())
+                    return
+                except Exception:
+                    log.exception("could not deliver %s to %s", type(message).__name__, message.chat)
+                self.backlog.sent(namespace)
+            log.warning("%s can be reached again; what waited has been sent", namespace)
+        finally:
+            del self._draining[namespace]
+            self._wake.set()
 
     async def _post(self, transport: Transport, message: Post) -> None:
         platform_id = await transport.post(message)
@@ -254,10 +291,14 @@ class Runner:
         now = self.clock()
         await self.handle(Tick(now))
         await self._deliver(self.outbox.due(now))
+        for namespace in self.backlog.due(now):  # each in its own task: one platform's outage never holds another
+            if namespace not in self._draining:
+                self._draining[namespace] = asyncio.create_task(self._drain(namespace), name=f"drain-{namespace}")
 
     def seconds_to_next(self) -> float:
         now = self.clock()
-        moments = [m for m in (self.engine.next_wakeup(), self.outbox.next_due()) if m is not None]
+        moments = [m for m in (self.engine.next_wakeup(), self.outbox.next_due(), self.backlog.next_due())
+                   if m is not None]
         wake = min(moments, default=now + IDLE_WAKEUP)
         if self.store.failing:
             wake = max(wake, now + STORE_RETRY)
@@ -270,6 +311,9 @@ class Runner:
         self._clock_task = asyncio.create_task(self._clock_loop(), name="runner-clock")
 
     async def stop(self) -> None:
+        for task in list(self._draining.values()):
+            task.cancel()
+        await asyncio.gather(*self._draining.values(), return_exceptions=True)
         if self._clock_task is not None:
             self._clock_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

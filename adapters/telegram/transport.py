@@ -9,19 +9,21 @@ Application's ``AIORateLimiter``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import logging
+from typing import Iterator
 
 from telegram import Bot, InlineKeyboardMarkup, Message, ReplyParameters
 from telegram.constants import CallbackQueryLimit, MessageLimit, ParseMode
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest, Forbidden, NetworkError
 
 from adapters.telegram.keyboard import keyboard
 from bot.chart import ChartData, render_chart
 from bot.effects import Edit, Post, Reply
 from bot.pseudonym import Pseudonymizer
 from bot.richtext import to_html
-from bot.runner import MessageGone
+from bot.runner import MessageGone, PlatformDown
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +48,18 @@ def short_caption(chart: ChartData) -> str:
     return f"<b>{html.escape(chart.title, quote=False)}</b>\n{html.escape(chart.subtitle, quote=False)}"
 
 
+@contextlib.contextmanager
+def reachable() -> Iterator[None]:
+    """A Bot API that cannot be reached (no connection, a timeout) is :class:`PlatformDown`, so the runner keeps the
+    message and sends it when Telegram is back; an answer Telegram gave (400, 403, ...) stays what it is."""
+    try:
+        yield
+    except BadRequest:
+        raise
+    except NetworkError as exc:  # TimedOut is one; BadRequest is one too, but an answer, handled above
+        raise PlatformDown(f"Telegram: {exc.message}") from exc
+
+
 class TelegramTransport:
     """Sends, edits and answers through one ``telegram.Bot``."""
 
@@ -62,6 +76,10 @@ class TelegramTransport:
 
     async def post(self, message: Post) -> str:
         """The id returned is that of the message carrying the text and buttons (the one edits go to)."""
+        with reachable():
+            return await self._post(message)
+
+    async def _post(self, message: Post) -> str:
         chat_id = self._chat_id(message.chat)
         text = to_html(message.text)
         markup = keyboard(message.buttons)
@@ -94,8 +112,9 @@ class TelegramTransport:
             log.info("not editing %s in %s: a private chat not seen since start", message.key, message.chat)
             return
         try:
-            await self.bot.edit_message_text(to_html(message.text), chat_id=chat_id, message_id=int(platform_id),
-                                             parse_mode=ParseMode.HTML, reply_markup=keyboard(message.buttons))
+            with reachable():
+                await self.bot.edit_message_text(to_html(message.text), chat_id=chat_id, message_id=int(platform_id),
+                                                 parse_mode=ParseMode.HTML, reply_markup=keyboard(message.buttons))
         except BadRequest as exc:
             reason = exc.message.lower()
             if "message to edit not found" in reason:
@@ -106,13 +125,15 @@ class TelegramTransport:
     async def reply(self, message: Reply, reply_to: int | None = None) -> None:
         """A message in the chat; quoting the command it answers when ``reply_to`` is given."""
         quote = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to is not None else None
-        await self.bot.send_message(self._chat_id(message.chat), to_html(message.text), parse_mode=ParseMode.HTML,
-                                    reply_parameters=quote)
+        with reachable():
+            await self.bot.send_message(self._chat_id(message.chat), to_html(message.text), parse_mode=ParseMode.HTML,
+                                        reply_parameters=quote)
 
     async def to_private_chat(self, user_id: int, message: Reply) -> bool:
         """Send ``message`` to the person's private chat with the bot; False if the bot may not write there first."""
         try:
-            await self.bot.send_message(user_id, to_html(message.text), parse_mode=ParseMode.HTML)
+            with reachable():
+                await self.bot.send_message(user_id, to_html(message.text), parse_mode=ParseMode.HTML)
         except (Forbidden, BadRequest) as exc:
             log.info("could not open a private chat with a user: %s", exc.message)
             return False
@@ -121,4 +142,5 @@ class TelegramTransport:
     async def toast(self, callback_query_id: str, text: str | None) -> None:
         """Answer a button press: the short notice the user sees, or none (it still ends the button's progress bar)."""
         async with self._toasts:
-            await self.bot.answer_callback_query(callback_query_id, shorten(text, TOAST_LIMIT) if text else None)
+            with reachable():
+                await self.bot.answer_callback_query(callback_query_id, shorten(text, TOAST_LIMIT) if text else None)

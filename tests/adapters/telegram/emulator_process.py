@@ -25,12 +25,12 @@ def installed() -> bool:
     return (EMULATOR_DIR / "node_modules" / "telegram-test-api" / "package.json").is_file()
 
 
-def start(node: str, log_path: Path) -> tuple[subprocess.Popen, str]:
-    """The running server process and its URL (``http://127.0.0.1:<free port>``)."""
-    log = open(log_path, "w", buffering=1)
+def start(node: str, log_path: Path, port: int = 0) -> tuple[subprocess.Popen, str]:
+    """The running server process and its URL (``http://127.0.0.1:<port>``; port 0: a free one)."""
+    log = open(log_path, "a", buffering=1)
     proc = subprocess.Popen(
         # --exit-on-stdin-close: the server also goes away if this process dies without cleaning up.
-        [node, "server.js", "0", "--exit-on-stdin-close"],
+        [node, "server.js", str(port), "--exit-on-stdin-close"],
         cwd=EMULATOR_DIR,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,

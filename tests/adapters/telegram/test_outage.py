@@ -1,0 +1,65 @@
+"""The Bot API unreachable for a minute mid-round (the emulator stopped and started again on the same port).
+
+The bot keeps running, retries with backoff, and when Telegram is back sends what fell due meanwhile (here the
+results of a part whose timer ran out during the outage); no vote that reached it is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import pytest
+
+from . import emulator_process
+from .bot_harness import has_buttons, running_bot
+from .conftest import TelegramEnv
+from .emulator_client import Chat, Emulator, User
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(240)]
+
+OUTAGE_SECONDS = 60
+ADMIN = User(770000001, "Anne", "anne")
+MEMBERS = [User(770000010 + i, f"Medlem {i}") for i in range(3)]
+LATE = User(770000020, "Sen")
+GROUP = Chat.group(-4701, "Formannskapet")
+
+
+async def test_a_minute_without_telegram_loses_nothing(tmp_path) -> None:
+    node = shutil.which("node")
+    assert node is not None and emulator_process.installed(), emulator_process.NPM_HINT
+    log = tmp_path / "emulator.log"
+    proc, url = emulator_process.start(node, log)
+    token = "770000:TEST-outage"
+    env = TelegramEnv(url, token, Emulator(url, token))
+    emu = env.client.aio
+    try:
+        async with running_bot(env, tmp_path, tally_interval=timedelta(seconds=1)) as h:
+            await emu.set_admins(GROUP.id, [ADMIN.id])
+            await h.command(GROUP, ADMIN, "/start jubileum timer 40s")
+            part = await h.wait_message(GROUP, has_buttons)
+            for member in MEMBERS:
+                assert (await h.vote(GROUP, member, part, "v:1:1:red")).startswith("Stemme registrert")
+
+            emulator_process.stop(proc)  # Telegram is gone; the part's 40 s run out meanwhile
+            await asyncio.sleep(OUTAGE_SECONDS)
+            proc, _ = emulator_process.start(node, log, port=urlsplit(url).port or 0)
+            # A restarted emulator counts update ids from 1 again, where Telegram would go on; plain messages
+            # (which the bot ignores) carry it past the ids the bot has already confirmed.
+            for _ in range(10):
+                await emu.send_message(GROUP, LATE, "hei")
+
+            results = await h.wait_text(GROUP, "Resultat – Jubileumsmiddagen", timeout=90)
+            await emu.set_admins(GROUP.id, [ADMIN.id])
+            part2 = await h.wait_message(GROUP, lambda m: has_buttons(m) and "Del 2 av 3" in m.get("text", ""),
+                                         timeout=90)
+            # polling resumes after its own backoff (python-telegram-bot waits up to 30 s between tries)
+            pressed = await h.press(GROUP, LATE, part2, "v:1:2:green")
+            assert (await h.answer_to(pressed, timeout=60))["text"].startswith("Stemme registrert")
+            votes = await h.store.vote_count()
+    finally:
+        emulator_process.stop(proc)
+    assert "Totalt 3 stemmer" in results["text"]  # every vote that reached the bot before the outage
+    assert votes == 4
