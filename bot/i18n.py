@@ -29,7 +29,10 @@ TEXTS: dict[str, dict[str, str]] = {
             "{p}privacy – hva som lagres"
         ),
         "help.anonymous": "Stemmene er anonyme: ingen ser hvem som stemte hva.",
-        "help.reactions": "Boten viser bare summer, men her er en stemme en reaksjon, og den ser alle i rommet.",
+        "help.reactions": (
+            "Boten viser bare summer, men her er en stemme en reaksjon eller et svar i avstemningen, "
+            "og begge deler kan alle i rommet se."
+        ),
         "cases.header": "Dilemmaer",
         "cases.line": "{id} – {title} ({parts} deler)",
         "cases.line_one": "{id} – {title} (1 del)",
@@ -124,14 +127,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "schedule.reminder": "Påminnelse: «{title}» – {count} har stemt så langt. Avstemningen lukkes {closes}.",
         "schedule.deadline": "Fristen er ute – her er resultatet.",
         "option.choices": "Valg: {choices}",
-        "part.react_hint": "Stem ved å reagere med et av valgene under, eller {p}vote VALG.",
+        "part.react_hint": "Stem i avstemningen under, ved å reagere med et av valgene, eller med {p}vote VALG.",
         "privacy.reactions": (
-            "• I Matrix er en reaksjon synlig for alle i rommet: de andre kan se hvem som reagerte med hva. "
+            "• I Matrix er en reaksjon, og like så et svar i en avstemning, synlig for alle i rommet: de andre kan se "
+            "hvem som reagerte eller svarte hva (også i krypterte rom, der de er medlemmer). "
             "Boten viser bare summer, men vil du stemme helt anonymt, bruk {p}selftest i en direktemelding."
         ),
-        "matrix.encrypted_room": (
-            "Jeg kan ikke lese krypterte rom (ende-til-ende-kryptering støttes ikke). "
-            "Lag et rom uten kryptering og inviter meg dit."
+        "matrix.undecryptable": (
+            "Jeg kunne ikke lese den krypterte meldingen din (jeg mangler nøkkelen til den). "
+            "Send den gjerne på nytt; slår du på «bare verifiserte enheter», må enheten min være kryss-signert."
         ),
     },
     "en": {
@@ -153,7 +157,10 @@ TEXTS: dict[str, dict[str, str]] = {
             "{p}privacy – what is stored"
         ),
         "help.anonymous": "Votes are anonymous: nobody sees who voted what.",
-        "help.reactions": "The bot only shows totals, but here a vote is a reaction, which everyone in the room can see.",
+        "help.reactions": (
+            "The bot only shows totals, but here a vote is a reaction or a poll answer, "
+            "and everyone in the room can see either."
+        ),
         "cases.header": "Dilemmas",
         "cases.line": "{id} – {title} ({parts} parts)",
         "cases.line_one": "{id} – {title} (1 part)",
@@ -248,14 +255,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "schedule.reminder": "Reminder: “{title}” – {count} have voted so far. Voting closes {closes}.",
         "schedule.deadline": "Time is up – here is the result.",
         "option.choices": "Options: {choices}",
-        "part.react_hint": "Vote by reacting with one of the options below, or {p}vote OPTION.",
+        "part.react_hint": "Vote in the poll below, by reacting with one of the options, or with {p}vote OPTION.",
         "privacy.reactions": (
-            "• In Matrix a reaction is visible to everyone in the room: the others can see who reacted with what. "
+            "• In Matrix a reaction, and a poll answer just as much, is visible to everyone in the room: the others can "
+            "see who reacted or answered what (in encrypted rooms too, where they are members). "
             "The bot only shows totals, but to vote fully anonymously, use {p}selftest in a direct message."
         ),
-        "matrix.encrypted_room": (
-            "I cannot read encrypted rooms (end-to-end encryption is not supported). "
-            "Create a room without encryption and invite me there."
+        "matrix.undecryptable": (
+            "I could not read your encrypted message (I am missing its key). "
+            "Please send it again; if you share keys with verified devices only, my device must be cross-signed."
         ),
     },
 }

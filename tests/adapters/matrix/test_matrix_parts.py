@@ -38,7 +38,7 @@ def test_notice_replies_and_mentions() -> None:
 
 
 def test_invite_allow_list() -> None:
-    assert invite_allowed("@anyone:evil.org", frozenset())
+    assert not invite_allowed("@anyone:evil.org", frozenset())  # no allow-list: nobody
     allow = frozenset({"@anne:example.org", ":kommune.no"})
     assert invite_allowed("@anne:example.org", allow) and invite_allowed("@ola:kommune.no", allow)
     assert not invite_allowed("@bob:example.org", allow) and not invite_allowed("@ola:notkommune.no.evil", allow)
@@ -57,7 +57,8 @@ def _room(version: str, levels: dict[str, int]) -> MatrixRoom:
 
 
 def test_controllers() -> None:
-    rooms = Rooms(store=None, user_id="@bot:x", trainers=frozenset({"matrix:@trainer:y"}), power_level=50)  # type: ignore[arg-type]
+    rooms = Rooms(store=None, user_id="@bot:x", trainers=frozenset({"matrix:@trainer:y"}), power_level=50,  # type: ignore[arg-type]
+                  pseudonym=str)
     create = RoomCreateEvent.from_dict({"type": "m.room.create", "event_id": "$c", "sender": "@alice:x",
                                         "origin_server_ts": 0, "state_key": "",
                                         "content": {"room_version": "12", "additional_creators": ["@co:x"]}})
