@@ -145,9 +145,9 @@ async def test_restart_loses_no_reaction(matrix_user, make_bot, monkeypatch) -> 
     fill_gap = MatrixBot._gap
 
     async def counting_gap(self: MatrixBot, room_id: str, start: str, since: str):
-        events = await fill_gap(self, room_id, start, since)
+        events, complete = await fill_gap(self, room_id, start, since)
         gaps.append(len(events))
-        return events
+        return events, complete
 
     monkeypatch.setattr(MatrixBot, "_gap", counting_gap)
     harness = make_bot()

@@ -17,6 +17,7 @@ import pytest_asyncio
 from nio import AsyncClient, RoomSendResponse
 from vodozemac import Ed25519PublicKey, Ed25519Signature
 
+from adapters.matrix import application
 from adapters.matrix.content import POLL_END, POLL_START
 from adapters.matrix.crosssigning import KEYS_FILE, canonical_json
 from adapters.matrix.session import store_dir
@@ -311,3 +312,24 @@ async def test_no_secret_or_key_in_the_debug_log(matrix_user, make_bot, caplog) 
                cross["master"], cross["self_signing"]]
     assert all(s and s not in caplog.text for s in secrets)
 
+
+
+async def test_poll_answers_beyond_a_long_gap_come_from_relations(matrix_user, make_bot, monkeypatch) -> None:
+    monkeypatch.setattr(application, "GAP_PAGE", 2)  # the bot reads back at most 2 events past its timeline
+    monkeypatch.setattr(application, "MAX_GAP_PAGES", 1)
+    harness = make_bot()
+    await harness.start()
+    (alice, bob, carol, dave), room_id, view = await encrypted_room(matrix_user, harness, "bob", "carol", "dave")
+    await send_text(alice, room_id, "!start jubileum")
+    part1, poll1 = await open_part(view, harness.user_id, 1)
+    await harness.stop()
+
+    await answer_poll(bob, room_id, poll1, "red")
+    await answer_poll(carol, room_id, poll1, "green")
+    await answer_poll(bob, room_id, poll1, "green")  # bob's latest answer is the one that counts
+    for n in range(6):
+        await send_text(alice, room_id, f"prat {n}")
+    await answer_poll(dave, room_id, poll1, "red")
+    await harness.start(timeline_limit=2)
+    expected = {harness.user(bob): "green", harness.user(carol): "green", harness.user(dave): "red"}
+    await wait_until(lambda: harness.votes(1, 1) == expected, what="every answer, the missed ones from /relations")
