@@ -3,7 +3,7 @@
 // Reads one JSON request per line on stdin, answers one line on stdout: ANSWER_MARK + {"ok": result} or {"error": text}
 // (the SDK prints its own lines to stdout too).
 // Requests: login {hs, user, password} (cross-signs its device, turns on "exclude insecure devices"),
-// createRoom {invite, encrypted, direct}, join {room}, send {room, body}, react {room, event, key},
+// createRoom {invite, encrypted, direct}, join {room}, invite {room, user}, send {room, body}, react {room, event, key},
 // pollAnswer {room, poll, answer}, timeline {room} (decrypted events, with Element's shield per event),
 // stop. Keys live in memory only: every run is a new device, logged out by `stop`.
 import readline from "node:readline";
@@ -82,6 +82,7 @@ const handlers = {
   login,
   createRoom,
   join: async ({ room }) => { await client.joinRoom(room); await waitForRoom(room); return room; },
+  invite: async ({ room, user }) => { await client.invite(room, user); return true; },
   send: async ({ room, body }) =>
     (await client.sendEvent(room, "m.room.message", { msgtype: "m.text", body })).event_id,
   react: async ({ room, event, key }) => (await client.sendEvent(room, "m.reaction", {
