@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import shutil
 import stat
 from typing import Any
 
@@ -333,3 +334,22 @@ async def test_poll_answers_beyond_a_long_gap_come_from_relations(matrix_user, m
     await harness.start(timeline_limit=2)
     expected = {harness.user(bob): "green", harness.user(carol): "green", harness.user(dave): "red"}
     await wait_until(lambda: harness.votes(1, 1) == expected, what="every answer, the missed ones from /relations")
+
+
+async def test_lost_crypto_store_means_a_new_device(matrix_user, make_bot, synapse) -> None:
+    """A device whose keys are gone cannot encrypt again: the bot logs in anew (and cross-signs that device)."""
+    harness = make_bot()
+    bot = await harness.start()
+    (alice,), room_id, view = await encrypted_room(matrix_user, harness)
+    old_device = bot.client.device_id
+    await harness.stop()
+    shutil.rmtree(store_dir(harness.config))
+
+    bot = await harness.start()
+    assert bot.client.device_id != old_device
+    await send_text(alice, room_id, "!help")
+    await wait_until(lambda: view.messages(harness.user_id, "m.notice"), what="an answer from the new device")
+    me = harness.user_id
+    keys = synapse.api("POST", "/_matrix/client/v3/keys/query", {"device_keys": {me: []}}, alice.access_token)
+    (ssk_id, ssk_key), = keys["self_signing_keys"][me]["keys"].items()
+    assert verified(keys["device_keys"][me][bot.client.device_id], me, ssk_id, ssk_key)
