@@ -210,6 +210,8 @@ class MatrixBot:
             try:
                 response = await self._sync(timeout, full_state)
                 await self._exchange_keys()
+                if full_state:  # the first sync after a start: every room's members are known now
+                    await self.rooms.adopt_legacy(self.client.rooms)
                 async with self._busy:
                     await self._apply(response)
                 return

@@ -23,6 +23,7 @@ someone on the allow-list (or a trainer) is a member, and joins no more than
 
 from __future__ import annotations
 
+import json
 from typing import Callable, Iterable
 
 from nio import Event, MatrixRoom, RoomCreateEvent
@@ -60,9 +61,26 @@ class Rooms:
         self.direct: dict[str, str] = {}  # room -> pseudonym of the person whose private chat it is
         self._unsaved: set[str] = set()  # direct rooms whose row /forget deleted
 
+    @property
+    def _legacy_key(self) -> str:
+        """Where versions before end-to-end encryption kept the direct rooms: a list of room ids, no person."""
+        return f"matrix.direct_rooms:{self.user_id}"
+
     async def load(self) -> None:
         saved = await self.store.values(DIRECT_KEY)
         self.direct = {key[len(DIRECT_KEY):]: person for key, (person, _) in saved.items()}
+
+    async def adopt_legacy(self, rooms: dict[str, MatrixRoom]) -> None:
+        """Turn an older version's list of direct rooms into rows naming their person: the one member besides the bot."""
+        saved = await self.store.get_value(self._legacy_key)
+        if saved is None:
+            return
+        for room_id in json.loads(saved):
+            room = rooms.get(room_id)
+            others = joined(room) - {self.user_id} if room is not None else set()
+            if len(others) == 1 and room_id not in self.direct:
+                await self.set_direct(room_id, others.pop())
+        await self.store.delete_value(self._legacy_key)
 
     async def set_direct(self, room_id: str, inviter: str | None) -> None:
         """Remember ``room_id`` as ``inviter``'s private chat; None: it is not one (any more)."""

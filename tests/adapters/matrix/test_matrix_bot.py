@@ -16,7 +16,9 @@ import pytest_asyncio
 from nio import RoomRedactResponse
 
 from adapters.matrix import MatrixBot
+from adapters.matrix.rooms import DIRECT_KEY
 from adapters.matrix.updates import Updates
+from bot.store import Store
 
 from .harness import BotUnderTest, RoomView, create_room, react, send_text, wait_until
 from .synapse import Synapse
@@ -354,3 +356,24 @@ async def test_event_that_keeps_failing_is_skipped(matrix_user, make_bot, monkey
     await send_text(alice, room_id, "!help")
     await wait_until(lambda: view.message(harness.user_id, "Dilemmabot", "m.notice"), what="the help after the skip")
     assert len(attempts) == 3 and len(set(attempts)) == 1
+
+
+async def test_direct_chat_from_an_older_version_stays_private(matrix_user, make_bot) -> None:
+    """Older versions kept a bare list of direct rooms; after an upgrade such a chat is still its person's."""
+    harness = make_bot()
+    await harness.start()
+    alice = await matrix_user("alice")
+    room_id = await create_room(alice, [harness.user_id], is_direct=True)
+    view = RoomView(alice, room_id)
+    matrix_user.sync_forever(alice)
+    await wait_until(lambda: harness.bot.client.rooms.get(room_id), what="the bot to join")
+    await harness.stop()
+    store = await Store.open(harness.config.db_path)  # as an older version left it
+    await store.delete_value(f"{DIRECT_KEY}{room_id}")
+    await store.set_value(f"matrix.direct_rooms:{harness.user_id}", json.dumps([room_id]))
+    await store.close()
+
+    await harness.start()
+    await send_text(alice, room_id, "!selftest jubileum")
+    await open_part(view, harness.user_id, 1)
+    assert harness.store is not None and await harness.store.get_value(f"{DIRECT_KEY}{room_id}") is not None
