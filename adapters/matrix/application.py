@@ -114,8 +114,10 @@ class MatrixBot:
         """Log in and build everything; nothing is received until :meth:`start`."""
         if not (config.matrix_homeserver and config.matrix_user_id):
             raise ValueError("MATRIX_HOMESERVER and MATRIX_USER_ID are needed")
-        # nio logs whole responses at DEBUG (the login's access token too) and every event at INFO.
-        logging.getLogger("nio").setLevel(max(logging.WARNING, logging.getLogger().getEffectiveLevel()))
+        # nio logs whole responses at DEBUG (the login's access token too) and every event at INFO; peewee, under
+        # nio's crypto store, logs every query with its parameters at DEBUG: the pickled olm account and sessions.
+        for noisy in ("nio", "peewee"):
+            logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().getEffectiveLevel()))
         client = new_client(config, CLIENT_CONFIG)
         try:
             await log_in(client, config)

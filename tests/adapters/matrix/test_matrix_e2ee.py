@@ -10,6 +10,7 @@ import asyncio
 import json
 import logging
 import shutil
+import sqlite3
 import stat
 from typing import Any
 
@@ -312,6 +313,13 @@ async def test_no_secret_or_key_in_the_debug_log(matrix_user, make_bot, caplog) 
     secrets = [harness.config.matrix_password, bot.client.access_token, (directory / "pickle-key").read_text().strip(),
                cross["master"], cross["self_signing"]]
     assert all(s and s not in caplog.text for s in secrets)
+    with sqlite3.connect(next(directory.glob("@*.db"))) as db:  # the pickled olm account and sessions
+        pickles = [row[0] for table, column in (("accounts", "account"), ("olmsessions", "session"),
+                                                ("megolminboundsessions", "session"))
+                   for row in db.execute(f"SELECT {column} FROM {table}")]
+    assert len(pickles) >= 3
+    pieces = [text[:40] for p in pickles for text in (bytes(p).decode("ascii", "replace"), repr(bytes(p)))]
+    assert not [piece for piece in pieces if piece in caplog.text], "key material logged"
 
 
 
