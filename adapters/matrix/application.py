@@ -46,7 +46,7 @@ from nio import (
 from adapters.matrix.content import poll_response
 from adapters.matrix.crosssigning import CrossSigning
 from adapters.matrix.reactions import ReactionBook
-from adapters.matrix.rooms import PLATFORM, Rooms, invite_allowed
+from adapters.matrix.rooms import PLATFORM, Rooms
 from adapters.matrix.session import LoginFailed, log_in, new_client, store_dir
 from adapters.matrix.transport import MatrixTransport
 from adapters.matrix.updates import Updates
@@ -154,8 +154,9 @@ class MatrixBot:
         if saved:
             self._progress = json.loads(saved)
         if not self.config.matrix_invite_allow:
-            log.warning("MATRIX_INVITE_ALLOW is not set: every invite is declined and the bot leaves its rooms "
-                        "(set it to user ids or :servers, e.g. MATRIX_INVITE_ALLOW=@anne:example.org,:kommune.no)")
+            log.warning("MATRIX_INVITE_ALLOW is not set: invites from anyone but a trainer are declined, and the bot "
+                        "leaves rooms without a trainer (set it to user ids or :servers, e.g. "
+                        "MATRIX_INVITE_ALLOW=@anne:example.org,:kommune.no)")
         await self._step(timeout=0, full_state=True)
         await self._cross_sign()
         await self.runner.start()
@@ -381,8 +382,8 @@ class MatrixBot:
         if member is None:
             return
         refusal = None
-        if not invite_allowed(member.sender, self.config.matrix_invite_allow):
-            refusal = "the inviter is not on MATRIX_INVITE_ALLOW"
+        if not self.rooms.allowed(member.sender, self.config.matrix_invite_allow):
+            refusal = "the inviter is neither on MATRIX_INVITE_ALLOW nor a trainer"
         elif len(self.client.rooms) >= self.config.matrix_max_rooms:
             refusal = f"the bot is in {len(self.client.rooms)} rooms, MATRIX_MAX_ROOMS"
         if refusal is None:
@@ -403,7 +404,7 @@ class MatrixBot:
         room = self.client.rooms.get(room_id)
         if room is None or self.rooms.wanted(room, self.config.matrix_invite_allow):
             return True
-        log.warning("leaving %s: nobody on MATRIX_INVITE_ALLOW is in it", room_id)
+        log.warning("leaving %s: nobody on MATRIX_INVITE_ALLOW, and no trainer, is in it", room_id)
         answer = await self.client.room_leave(room_id)
         if isinstance(answer, RoomLeaveError):
             log.error("could not leave %s: %s", room_id, answer.status_code)

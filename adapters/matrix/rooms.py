@@ -15,9 +15,9 @@ direct chats, and whose, is kept in the store (``matrix.direct:<room>``,
 owned by the person's pseudonym, so /forget deletes it; it is written again
 when the person goes on using the chat).
 
-Invites: only from users or servers on the allow-list (``MATRIX_INVITE_ALLOW``);
-without one, every invite is declined.  The bot stays in a room only while
-someone on the allow-list (or a trainer) is a member, and joins no more than
+Invites: only from users or servers on the allow-list (``MATRIX_INVITE_ALLOW``)
+and from trainers; without either, every invite is declined.  The bot stays
+in a room only while one of them is a member, and joins no more than
 ``MATRIX_MAX_ROOMS`` rooms.
 """
 
@@ -112,10 +112,13 @@ class Rooms:
         return self.user_id in room.users and len(others) == 1 and \
             self.pseudonym(next(iter(others))) == self.direct[room.room_id]
 
+    def allowed(self, user_id: str, allow: frozenset[str]) -> bool:
+        """Whether ``user_id`` may have the bot in a room: on the allow-list, or a trainer."""
+        return invite_allowed(user_id, allow) or f"{PLATFORM}:{user_id}" in self.trainers
+
     def wanted(self, room: MatrixRoom, allow: frozenset[str]) -> bool:
-        """Whether someone on the allow-list, or a trainer, is in ``room`` (joined or invited)."""
-        return any(invite_allowed(user, allow) or f"{PLATFORM}:{user}" in self.trainers
-                   for user in room.users if user != self.user_id)
+        """Whether someone who may have the bot in a room is in ``room`` (joined or invited)."""
+        return any(self.allowed(user, allow) for user in room.users if user != self.user_id)
 
     def note_state(self, room_id: str, events: Iterable[Event]) -> None:
         """Remember who created the room, from its ``m.room.create`` event (in the state or the timeline)."""

@@ -42,6 +42,9 @@ def test_invite_allow_list() -> None:
     allow = frozenset({"@anne:example.org", ":kommune.no"})
     assert invite_allowed("@anne:example.org", allow) and invite_allowed("@ola:kommune.no", allow)
     assert not invite_allowed("@bob:example.org", allow) and not invite_allowed("@ola:notkommune.no.evil", allow)
+    rooms = Rooms(store=None, user_id="@bot:x", trainers=frozenset({"matrix:@trainer:y"}), power_level=50,  # type: ignore[arg-type]
+                  pseudonym=str)
+    assert rooms.allowed("@trainer:y", frozenset()) and not rooms.allowed("@anyone:y", frozenset())
 
 
 def test_creator_privileged_room_versions() -> None:
