@@ -43,8 +43,8 @@ class SendFailed(RuntimeError):
 
 
 def poll_question(text: Rich) -> str:
-    """The part's heading (its first line) as the poll's question."""
-    return to_plain(text).split("\n", 1)[0]
+    """The part's heading (its lines before the first blank one, e.g. the case and "Del 1 av 3: …") as a question."""
+    return " – ".join(to_plain(text).split("\n\n", 1)[0].splitlines())
 
 
 class MatrixTransport:
