@@ -38,12 +38,10 @@ from datetime import timedelta
 from typing import Any
 
 from nio import (
-    AsyncClient, AsyncClientConfig, EncryptionError, ErrorResponse, Event, InviteInfo, InviteMemberEvent, JoinError,
-    MegolmEvent, MessageDirection, ReactionEvent, RoomInfo, RoomLeaveError, RoomMemberEvent, RoomMessagesResponse,
-    SyncResponse, UnknownEvent,
+    AsyncClient, AsyncClientConfig, ErrorResponse, Event, InviteInfo, InviteMemberEvent, JoinError, MessageDirection,
+    RoomInfo, RoomLeaveError, RoomMemberEvent, RoomMessagesResponse, SyncResponse,
 )
 
-from adapters.matrix.content import poll_response
 from adapters.matrix.crosssigning import CrossSigning
 from adapters.matrix.reactions import ReactionBook
 from adapters.matrix.rooms import PLATFORM, Rooms
@@ -292,7 +290,7 @@ class MatrixBot:
             gap, complete = await self._gap(room_id, info.timeline.prev_batch, since)
             events = [event for event in gap if event.event_id not in known] + events
             if not complete:
-                events = await self._missed_poll_answers(room_id, events) + events
+                events = await self.updates.missed_poll_answers(room_id, events) + events
         joined = _own_join(events, self.client.user_id)
         if joined is not None:
             events = events[joined + 1:]
@@ -344,34 +342,6 @@ class MatrixBot:
                         MAX_GAP_PAGES * GAP_PAGE)
         older.reverse()
         return older, complete
-
-    async def _missed_poll_answers(self, room_id: str, known: list[Event]) -> list[Event]:
-        """After a gap too long to read: each user's latest answer to the room's open polls, from ``/relations``.
-
-        Users who voted in the part of the gap that was read keep that newer vote; oldest answer first.
-        """
-        chat = self.updates.chat(room_id)
-        seen = {event.event_id for event in known}
-        voted_since = {event.sender for event in known if isinstance(event, ReactionEvent)
-                       or (isinstance(event, UnknownEvent) and poll_response(event.type, event.source["content"]))}
-        latest: dict[str, Event] = {}
-        for tally in self.runner.engine.refresh():  # the open parts
-            message_id = await self.store.message_id(tally.chat, tally.key) if tally.chat == chat else None
-            poll_id = await self.updates.book.poll_of(message_id) if message_id else None
-            if poll_id is None:
-                continue
-            async for event in self.client.room_get_event_relations(room_id, poll_id):
-                if isinstance(event, MegolmEvent):
-                    try:
-                        event = self.client.decrypt_event(event)
-                    except EncryptionError:
-                        continue
-                if (isinstance(event, UnknownEvent) and poll_response(event.type, event.source["content"])
-                        and event.event_id not in seen and event.sender not in voted_since
-                        and event.server_timestamp >= getattr(latest.get(event.sender), "server_timestamp", 0)):
-                    latest[event.sender] = event
-        log.info("read %d missed poll answers in %s from /relations", len(latest), room_id)
-        return sorted(latest.values(), key=lambda event: event.server_timestamp)
 
     # ---- rooms --------------------------------------------------------------
 

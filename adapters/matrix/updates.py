@@ -22,7 +22,9 @@ from __future__ import annotations
 import logging
 from typing import Awaitable, Callable
 
-from nio import AsyncClient, Event, MegolmEvent, ReactionEvent, RedactionEvent, RoomMessageText, UnknownEvent
+from nio import (
+    AsyncClient, EncryptionError, Event, MegolmEvent, ReactionEvent, RedactionEvent, RoomMessageText, UnknownEvent,
+)
 
 from adapters.matrix import content
 from adapters.matrix.reactions import ReactionBook, ReactionButton, VoteReaction
@@ -142,15 +144,19 @@ class Updates:
         return True
 
     async def _poll_response(self, room_id: str, event: UnknownEvent) -> bool:
-        answer = content.poll_response(event.type, event.source.get("content", {}))
-        if answer is None:
-            return False
-        poll_id, answers = answer
-        button = await self.book.poll_button(poll_id, answers[0]) if len(answers) == 1 else None
+        button = await self._poll_button(event)
         if button is None:
-            return False  # not our poll, or a spoiled answer (none, several, unknown): nothing to count
+            return False
         await self._press(room_id, event.sender, button, None)
         return True
+
+    async def _poll_button(self, event: UnknownEvent) -> ReactionButton | None:
+        """The vote an answer to one of the bot's polls gives; None for anything else, or a spoiled answer
+        (no option, several, or an unknown one), which counts as nothing."""
+        answer = content.poll_response(event.type, event.source.get("content", {}))
+        if answer is None or len(answer[1]) != 1:
+            return None
+        return await self.book.poll_button(answer[0], answer[1][0])
 
     async def _press(self, room_id: str, user_id: str, button: ReactionButton, reply_to: str | None) -> list[Effect]:
         """Hand a button press (reaction or poll answer) to the engine; return what it decided."""
@@ -189,6 +195,40 @@ class Updates:
     def _name(self, room_id: str, user_id: str) -> str:
         room = self.client.rooms.get(room_id)
         return (room.user_name(user_id) if room else None) or user_id
+
+    async def missed_poll_answers(self, room_id: str, known: list[Event]) -> list[Event]:
+        """After a gap too long to read back: each user's latest answer to the room's open polls, from ``/relations``.
+
+        Users who voted in the part of the gap that was read keep that newer vote.  Oldest answer first.
+        """
+        chat = self.chat(room_id)
+        seen = {event.event_id for event in known}
+        voted_since = {event.sender for event in known if await self._is_vote(event)}
+        latest: dict[str, Event] = {}
+        for tally in self.runner.engine.refresh():  # the open group parts
+            message_id = await self.runner.store.message_id(chat, tally.key) if tally.chat == chat else None
+            poll_id = await self.book.poll_of(message_id) if message_id else None
+            if poll_id is None:
+                continue
+            async for event in self.client.room_get_event_relations(room_id, poll_id):
+                if isinstance(event, MegolmEvent):
+                    try:
+                        event = self.client.decrypt_event(event)
+                    except EncryptionError:
+                        continue
+                newest = latest.get(event.sender)
+                if (await self._is_vote(event) and event.event_id not in seen and event.sender not in voted_since
+                        and (newest is None or event.server_timestamp >= newest.server_timestamp)):
+                    latest[event.sender] = event
+        log.info("read %d missed poll answers in %s from /relations", len(latest), room_id)
+        return sorted(latest.values(), key=lambda event: event.server_timestamp)
+
+    async def _is_vote(self, event: Event) -> bool:
+        """An answer to one of the bot's polls, or a reaction pressing one of its vote buttons."""
+        if isinstance(event, ReactionEvent):
+            button = await self.book.button(event.reacts_to, event.key)
+            return button is not None and button.option is not None
+        return isinstance(event, UnknownEvent) and await self._poll_button(event) is not None
 
     # ---- encryption ---------------------------------------------------------
 
