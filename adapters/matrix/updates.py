@@ -8,6 +8,7 @@
   same vote: the latest one a user gave, by either means, is the one that counts.
 - the redaction of a vote reaction, by the user who reacted -> :class:`~bot.events.VoteWithdrawn`
 - an event the bot cannot decrypt -> logged once (ids only), and its sender is told in the room
+- after a gap too long to read back, the latest answers to open polls are read from ``/relations``
 
 Matrix has no toasts, and the reaction itself shows the vote was taken, so
 what the engine answers a reaction is dropped, except a refusal (voting on a

@@ -7,8 +7,8 @@ from nio import MatrixRoom, PowerLevels, RoomCreateEvent
 from vodozemac import Ed25519PublicKey, Ed25519Signature
 
 from adapters.matrix import content
-from adapters.matrix.files import private_dir, write_private
 from adapters.matrix.crosssigning import CrossSigningKeys, canonical_json
+from adapters.matrix.files import private_dir, write_private
 from adapters.matrix.reactions import NEXT_EMOJI, reaction_buttons, same_emoji
 from adapters.matrix.rooms import Rooms, creators_privileged, invite_allowed
 from adapters.matrix.session import Session, load_session, save_session
