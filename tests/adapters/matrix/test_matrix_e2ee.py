@@ -146,6 +146,13 @@ async def test_encrypted_group_round_with_polls_and_reactions(matrix_user, make_
     await react(carol, room_id, part2, RED)
     await wait_until(lambda: len(harness.votes(1, 2)) == 2, what="two votes on part 2")
 
+    await send_text(carol, room_id, "!privacy")  # says plainly that the others see poll answers and reactions
+    privacy = await wait_until(lambda: view.message(me, "Hva lagres", "m.notice"), what="!privacy")
+    assert "et svar i en avstemning, synlig for alle i rommet" in privacy["content"]["body"]
+    await send_text(carol, room_id, "!help")
+    help_text = await wait_until(lambda: view.message(me, "Dilemmabot", "m.notice"), what="!help")
+    assert "reaksjon eller et svar i avstemningen" in help_text["content"]["body"]
+
 
 async def test_selftest_in_encrypted_direct_chat(matrix_user, make_bot) -> None:
     harness = make_bot()
