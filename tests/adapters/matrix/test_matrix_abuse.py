@@ -12,7 +12,7 @@ import pytest
 import pytest_asyncio
 from nio import RoomRedactResponse
 
-from adapters.matrix import MatrixBot
+from adapters.matrix import application
 from adapters.matrix.rooms import DIRECT_KEY
 from adapters.matrix.session import session_file
 
@@ -38,15 +38,15 @@ async def make_bot(synapse, tmp_path):
 
 
 async def test_texts_that_break_the_parser_never_stall_the_bot(matrix_user, make_bot, monkeypatch) -> None:
-    """#3: no batch is fetched again, no backoff grows; the bot answers the next command."""
-    tokens: list[str | None] = []
-    sync = MatrixBot._sync
+    """#3: the batch is never fetched again after a backoff; the bot answers the next command."""
+    backoffs: list[int] = []
+    delay = application._retry_delay
 
-    async def recording(self: MatrixBot, timeout: int, full_state: bool = False):
-        tokens.append(self._since)
-        return await sync(self, timeout, full_state)
+    def recording(attempt: int) -> float:
+        backoffs.append(attempt)
+        return delay(attempt)
 
-    monkeypatch.setattr(MatrixBot, "_sync", recording)
+    monkeypatch.setattr(application, "_retry_delay", recording)
     harness = make_bot()
     await harness.start()
     (alice,), room_id, view = await group_room(matrix_user, harness)
@@ -55,8 +55,7 @@ async def test_texts_that_break_the_parser_never_stall_the_bot(matrix_user, make
         await send_text(alice, room_id, "!" + " " * 600 + "help")
     await send_text(alice, room_id, "!cases")
     await wait_until(lambda: view.message(harness.user_id, "Dilemmaer", "m.notice"), what="the answer to !cases")
-    repeated = [t for t in tokens if tokens.count(t) > 1]
-    assert not repeated, f"a batch was fetched again: {len(repeated)} repeated sync tokens"
+    assert backoffs == [], f"the batch was fetched again after backoffs {backoffs}"
 
 
 async def test_invites_need_an_allow_list(matrix_user, make_bot, caplog) -> None:
