@@ -32,7 +32,7 @@ from adapters.matrix.reactions import ReactionBook, ReactionButton, VoteReaction
 from adapters.matrix.rooms import PLATFORM, Rooms
 from adapters.matrix.transport import MatrixTransport
 from bot.commands import parse_command
-from bot.effects import Effect, Reply, VoteRecorded
+from bot.effects import Effect, Reply, TallyChanged, VoteRecorded
 from bot.events import CommandIssued, Forget, NextPressed, Sender, Unknown, VoteCast, VoteWithdrawn
 from bot.i18n import t
 from bot.pseudonym import Pseudonymizer
@@ -206,8 +206,9 @@ class Updates:
         seen = {event.event_id for event in known}
         voted_since = {event.sender for event in known if await self._is_vote(event)}
         latest: dict[str, Event] = {}
-        for tally in self.runner.engine.refresh():  # the open group parts
-            message_id = await self.runner.store.message_id(chat, tally.key) if tally.chat == chat else None
+        open_parts = [m.key for m in self.runner.engine.refresh() if isinstance(m, TallyChanged) and m.chat == chat]
+        for key in open_parts:
+            message_id = await self.runner.store.message_id(chat, key)
             poll_id = await self.book.poll_of(message_id) if message_id else None
             if poll_id is None:
                 continue
