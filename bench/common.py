@@ -14,18 +14,20 @@ from typing import Any, Iterable
 
 import aiosqlite
 
+from adapters.telegram.capabilities import CAPABILITIES as TELEGRAM
 from bot.cases import Library, load_library
 from bot.effects import Edit, Post, Reply
 from bot.engine import Engine
-from bot.events import CommandIssued, Sender, StartRound
-from bot.outbox import Outbox
+from bot.engine.rounds import StartRound
+from bot.events import CommandIssued, Sender
+from bot.platforms import Platforms
 from bot.runner import Runner
 from bot.store import Store, StoreRecord, statements
 
 ROOT = Path(__file__).resolve().parent.parent
 DILEMMAS = ROOT / "dilemmas"
 CASE = "jubileum"  # three red/green parts: the common shape
-TELEGRAM_INTERVAL = timedelta(seconds=4)  # the Telegram adapter's minimum interval between tally edits
+TELEGRAM_INTERVAL = TELEGRAM.edit_interval  # the Telegram adapter's minimum interval between tally edits
 SYNCHRONOUS = os.environ.get("BENCH_SYNCHRONOUS", "NORMAL")  # the store's default; FULL to compare
 
 
@@ -42,8 +44,9 @@ def utc_now() -> datetime:
 
 
 def engine(lib: Library) -> Engine:
-    """An engine with the production rate limits (every voter votes once, so they never bite)."""
-    return Engine(lib)
+    """An engine with the production rate limits (every voter votes once, so they never bite), serving
+    ``telegram:`` chats with the Telegram adapter's capabilities."""
+    return Engine(lib, platforms=Platforms({"telegram": TELEGRAM}))
 
 
 @dataclass
@@ -120,12 +123,16 @@ async def start_rounds(runner: Runner, chats: Iterable[str], case: str = CASE) -
     for chat in chats:
         trainer = Sender(f"trainer/{chat}", controller=True)  # one per chat: the rate limit is per user
         await runner.handle(CommandIssued(chat, trainer, StartRound(case), runner.clock()))
-        out[chat] = runner.engine.active[chat]
+        rnd = runner.engine.running(chat)
+        assert rnd is not None, f"no round started in {chat}"
+        out[chat] = rnd.id
     return out
 
 
 def new_runner(lib: Library, store: Any, transport: NullTransport, clock=utc_now) -> Runner:
-    return Runner(engine(lib), store, transport, Outbox(TELEGRAM_INTERVAL), clock)
+    runner = Runner(engine(lib), store, clock)
+    runner.attach("telegram", transport, TELEGRAM)
+    return runner
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -86,7 +86,9 @@ async def _measure(users: Any, harness: Any, encrypted: bool) -> tuple[float, fl
     await send_text(alice, room_id, "!start jubileum")
     await _until(lambda: any(e["type"] == "org.matrix.msc3381.poll.start" for e in view.events))
     poll_id = next(e["event_id"] for e in view.events if e["type"] == "org.matrix.msc3381.poll.start")
-    round_id = harness.bot.runner.engine.active[harness.bot.updates.chat(room_id)]
+    running = harness.bot.runner.engine.running(harness.bot.updates.chat(room_id))
+    assert running is not None
+    round_id = running.id
     votes = []
     for n in range(VOTES):
         option = ("red", "green")[n % 2]

@@ -38,8 +38,8 @@ async def measure(tmp: Path) -> dict[str, float]:
                                              runner.clock()))
 
         await asyncio.gather(*(worker() for _ in range(WORKERS)))
-        open_rounds = sum(1 for r in runner.engine.rounds.values() if r.voting_open)
-        counted = sum(len(r.parts[0].votes) for r in runner.engine.rounds.values())
+        open_rounds = sum(1 for r in runner.engine.live_rounds() if r.voting_open)
+        counted = sum(len(r.parts[0].votes) for r in runner.engine.live_rounds())
         settle()
         after = rss_mb()
     finally:

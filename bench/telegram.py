@@ -155,9 +155,10 @@ async def _timed(app: Any, start_polling, counter: _Counter) -> float:
 
 async def run_ours(emulator: EmulatorProcess, tmp: Path, tag: str) -> float:
 
-    from adapters.telegram import build_telegram
+    from adapters.telegram.application import build_telegram
     from bot.config import Config
     from bot.pseudonym import Pseudonymizer
+    from bot.runner import Runner
 
     token = emulator.token()
     emu = _client(emulator.url, token)
@@ -165,9 +166,10 @@ async def run_ours(emulator: EmulatorProcess, tmp: Path, tag: str) -> float:
                     telegram_base_url=emulator.url)
     store = await Store.open(config.db_path, config.synchronous)
     try:
-        bot = await build_telegram(config, library(), store, Pseudonymizer(SECRET))
+        runner = await Runner.create(library(), store)
+        bot = await build_telegram(config, runner, Pseudonymizer(SECRET))
         counter = _Counter(UPDATES)
-        transport = bot.runner.transport
+        transport = bot.transport
         toast = transport.toast
 
         async def counted_toast(*args: Any) -> None:
@@ -176,6 +178,7 @@ async def run_ours(emulator: EmulatorProcess, tmp: Path, tag: str) -> float:
 
         transport.toast = counted_toast  # type: ignore[method-assign]
         async with bot:
+            await runner.start()
             await bot.start_polling(timeout=POLL_TIMEOUT)
             trainer = {"id": TRAINER_ID, "is_bot": False, "first_name": "Trainer"}
             await asyncio.to_thread(emu.set_admins, GROUP_ID, [TRAINER_ID])
@@ -192,6 +195,7 @@ async def run_ours(emulator: EmulatorProcess, tmp: Path, tag: str) -> float:
             await bot.application.updater.stop()
             await asyncio.to_thread(_queue_presses, emulator.url, token, part, data, UPDATES, 10_000)
             elapsed = await _timed(bot.application, lambda: bot.start_polling(timeout=POLL_TIMEOUT), counter)
+            await runner.stop()
         votes = await store.vote_count()
     finally:
         await store.close()
@@ -233,7 +237,7 @@ async def run_echo(emulator: EmulatorProcess, concurrent_updates: int) -> float:
 
 async def run(tmp: Path) -> TelegramResult:
     try:
-        from adapters.telegram import build_telegram  # noqa: F401
+        from adapters.telegram.application import build_telegram  # noqa: F401
     except ImportError as exc:
         raise Unavailable(f"the Telegram adapter is not usable: {exc}") from exc
     from adapters.telegram.application import CONCURRENT_UPDATES

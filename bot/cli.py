@@ -4,25 +4,28 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
 import gc
-import io
-import json
 import logging
+import os
 import sys
 from datetime import datetime, timezone
 from typing import Any, Sequence
 
 from bot.cases import CaseError, Library, case_files, load_case, load_library
 from bot.config import Config
+from bot.export import collect, to_csv, to_json
+from bot.i18n import LANGUAGES
 from bot.logs import setup_logging
 from bot.pseudonym import Pseudonymizer
+from bot.runner import Runner
+from bot.serve import Service, serve, stop_on_signals
 from bot.store import Store
 
 log = logging.getLogger("dilemmabot")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    os.umask(0o077)  # everything the bot writes (database, key, sessions) is its user's alone
     args = _parser().parse_args(argv)
     command = args.command or "run"
     config = Config.load(db_path=getattr(args, "db", None), lang=getattr(args, "lang", None))
@@ -33,9 +36,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return list_cases(config, args.lang or config.lang)
     if command == "export":
         return asyncio.run(export(config, args.format, args.since, args.case, sys.stdout))
-    platform = "console" if command == "console" else config.platform
     controllers = args.controllers if command == "console" else "you"
-    return asyncio.run(run(config, platform, frozenset(controllers.split(","))))
+    return asyncio.run(run(config, command == "console", frozenset(controllers.split(","))))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -45,12 +47,12 @@ def _parser() -> argparse.ArgumentParser:
     run_parser.add_argument("--db", help="SQLite database (default data/dilemmabot.db)")
     console = sub.add_parser("console", help="play in this terminal; '@name ' speaks as another user")
     console.add_argument("--db", help="SQLite database (default data/dilemmabot.db)")
-    console.add_argument("--lang", choices=["nb", "en"], help="language of new chats")
+    console.add_argument("--lang", choices=LANGUAGES, help="language of new chats")
     console.add_argument("--controllers", default="you", help="comma-separated names that may run rounds (default: you)")
     validate_parser = sub.add_parser("validate", help="check dilemma files; prints FILE:LINE: FIELD: message")
     validate_parser.add_argument("paths", nargs="*", help="files or folders (default: the dilemmas folder)")
     cases = sub.add_parser("cases", help="list the dilemmas")
-    cases.add_argument("--lang", choices=["nb", "en"])
+    cases.add_argument("--lang", choices=LANGUAGES)
     export_parser = sub.add_parser("export", help="per-round, per-part counts; never user ids")
     export_parser.add_argument("--db", help="SQLite database (default data/dilemmabot.db)")
     export_parser.add_argument("--format", choices=["json", "csv"], default="json")
@@ -99,38 +101,12 @@ def list_cases(config: Config, lang: str) -> int:
 async def export(config: Config, fmt: str, since: datetime | None, case_id: str | None, out: Any) -> int:
     store = await Store.open(config.db_path, config.synchronous)
     try:
-        rows = await store.export_rows(since, case_id)
+        result = await collect(store, _library(config), Pseudonymizer.from_file(config.secret_file),
+                               since=since, case_id=case_id)
     finally:
         await store.close()
-    pseudonyms = Pseudonymizer.from_file(config.secret_file)
-    library = _library(config)
-    for row in rows:
-        row["chat"] = pseudonyms.export_chat(row["chat"])
-        case = library.get(row["case"])
-        for part in row["parts"]:
-            keys = [o.key for o in case.parts[part["index"] - 1].options] if case else sorted(part["counts"])
-            part["counts"] = {key: part["counts"].get(key, 0) for key in keys}
-            part["total"] = sum(part["counts"].values())
-    if fmt == "json":
-        json.dump(rows, out, ensure_ascii=False, indent=2)
-        out.write("\n")
-    else:
-        out.write(_csv(rows))
+    out.write(to_json(result) if fmt == "json" else to_csv(result))
     return 0
-
-
-def _csv(rows: list[dict[str, Any]]) -> str:
-    options = sorted({key for row in rows for part in row["parts"] for key in part["counts"]})
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["round", "case", "chat", "selftest", "started_at", "finished_at", "part", "opened_at",
-                     "closed_at", "total", *options])
-    for row in rows:
-        for part in row["parts"]:
-            writer.writerow([row["id"], row["case"], row["chat"], int(row["selftest"]), row["started_at"],
-                             row["finished_at"] or "", part["index"], part["opened_at"], part["closed_at"] or "",
-                             part["total"], *(part["counts"].get(key, "") for key in options)])
-    return buffer.getvalue()
 
 
 def tune_gc() -> None:
@@ -141,35 +117,45 @@ def tune_gc() -> None:
     gc.set_threshold(20_000, 50, 100)
 
 
-async def run(config: Config, platform: str, controllers: frozenset[str]) -> int:
-    from bot.runner import Runner
-
+async def run(config: Config, console: bool, controllers: frozenset[str]) -> int:
+    """Serve every configured platform (the console when none is, or when asked for) until stopped."""
     library = _library(config)
     pseudonyms = Pseudonymizer.from_file(config.secret_file)
     store = await Store.open(config.db_path, config.synchronous)
     tune_gc()
     try:
-        if platform == "telegram":
-            from adapters.telegram import run_telegram
-
-            await run_telegram(config, library, store, pseudonyms)
-        elif platform == "matrix":
-            from adapters.matrix import run_matrix
-
-            await run_matrix(config, library, store, pseudonyms)
-        else:
-            from adapters.console import TALLY_INTERVAL, ConsoleTransport, run_console, stdin_lines
-
-            transport = ConsoleTransport(sys.stdout, pseudonyms, {})
-            runner = await Runner.create(library, store, transport, TALLY_INTERVAL, default_lang=config.lang)
-            trainers = {t.removeprefix("console:") for t in config.trainers if t.startswith("console:")}
-            if sys.stdin.isatty():
-                print(f"dilemmabot – {len(library.cases)} dilemmas. /help for commands, Ctrl-D to quit. "
-                      "'@name ' speaks as another user; '@name dm ' in that user's private chat.")
-            await run_console(runner, transport, pseudonyms, controllers | trainers, stdin_lines(sys.stdin))
+        runner = await Runner.create(library, store, default_lang=config.lang)
+        services = await _services(config, runner, store, pseudonyms, console, controllers)
+        stop = asyncio.Event()
+        with stop_on_signals(stop):
+            await serve(runner, services, stop)
     finally:
         await store.close()
     return 0
+
+
+async def _services(config: Config, runner: Runner, store: Store, pseudonyms: Pseudonymizer, console: bool,
+                    controllers: frozenset[str]) -> list[Service]:
+    platforms = [] if console else config.platforms
+    services: list[Service] = []
+    if "telegram" in platforms:
+        from adapters.telegram.application import build_telegram
+
+        services.append(await build_telegram(config, runner, pseudonyms))
+    if "matrix" in platforms:
+        from adapters.matrix import MatrixBot
+
+        services.append(await MatrixBot.create(config, runner, store, pseudonyms))
+    if not services:
+        from adapters.console import Console, stdin_lines
+
+        trainers = {t.removeprefix("console:") for t in config.trainers if t.startswith("console:")}
+        if sys.stdin.isatty():
+            print(f"dilemmabot – {len(runner.engine.library.cases)} dilemmas. /help for commands, Ctrl-D to quit. "
+                  "'@name ' speaks as another user; '@name dm ' in that user's private chat.")
+        services.append(Console(runner, sys.stdout, pseudonyms, controllers | trainers, stdin_lines(sys.stdin)))
+    log.info("serving %s", ", ".join(platforms) or "the console")
+    return services
 
 
 if __name__ == "__main__":

@@ -64,13 +64,14 @@ class Config:
         return self.secret_path or self.db_path.with_name(self.db_path.name + ".secret")
 
     @property
-    def platform(self) -> str:
-        """Which adapter ``dilemmabot run`` starts."""
+    def platforms(self) -> list[str]:
+        """The platforms ``dilemmabot run`` serves: each whose credentials are set (none: the console)."""
+        found = []
         if self.telegram_token:
-            return "telegram"
+            found.append("telegram")
         if self.matrix_homeserver and self.matrix_user_id and (self.matrix_password or self.matrix_access_token):
-            return "matrix"
-        return "console"
+            found.append("matrix")
+        return found
 
     def secrets(self) -> list[str]:
         """Values that must never appear in a log line."""

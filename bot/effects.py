@@ -127,9 +127,13 @@ class VoteRecorded:
 
 @dataclass(frozen=True)
 class PartClosed:
+    """Voting on a part closed: ``counts`` is the split as the chat saw it; its voters' answers join the overall."""
+
     round_id: int
     part: int
     at: datetime
+    case_id: str
+    counts: dict[str, int]
     advance_at: datetime | None = None
 
 
@@ -141,7 +145,18 @@ class RoundFinished:
 
 @dataclass(frozen=True)
 class UserForgotten:
+    """Delete everything that names ``user``, and the private chat ``chat`` they asked from."""
+
     user: str
+    chat: str
+
+
+@dataclass(frozen=True)
+class ChatRenamed:
+    """Everything recorded under chat id ``old`` now belongs to ``new``."""
+
+    old: str
+    new: str
 
 
 @dataclass(frozen=True)
@@ -158,7 +173,7 @@ class ScheduleSaved:
     case_id: str
     opens_at: datetime
     closes_at: datetime | None
-    state: str
+    phase: str
     reminded: bool
     round_id: int | None
 
@@ -169,7 +184,7 @@ class ScheduleDeleted:
 
 
 Record = (
-    RoundStarted | PartOpened | VoteRecorded | PartClosed | RoundFinished | UserForgotten
+    RoundStarted | PartOpened | VoteRecorded | PartClosed | RoundFinished | UserForgotten | ChatRenamed
     | ChatSettingsChanged | ScheduleSaved | ScheduleDeleted
 )
 Effect = Message | Record

@@ -8,7 +8,9 @@ user ids are already pseudonymous when they get here.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
+
+from bot.model import Round
 
 
 @dataclass(frozen=True)
@@ -21,106 +23,22 @@ class Sender:
 
 
 @dataclass(frozen=True)
-class Help:
-    pass
+class Command:
+    """Base of every command's arguments; each command's own class sits beside its handler in ``bot.engine``."""
 
 
 @dataclass(frozen=True)
-class ListCases:
-    pass
-
-
-@dataclass(frozen=True)
-class StartRound:
-    case_id: str
-    timer: timedelta | None = None
-
-
-@dataclass(frozen=True)
-class Vote:
-    """``/vote red`` or ``/vote 1``: a vote on the current part of the chat's round."""
-
-    choice: str
-
-
-@dataclass(frozen=True)
-class CloseVoting:
-    pass
-
-
-@dataclass(frozen=True)
-class NextPart:
-    pass
-
-
-@dataclass(frozen=True)
-class StopRound:
-    pass
-
-
-@dataclass(frozen=True)
-class ShowResults:
-    pass
-
-
-@dataclass(frozen=True)
-class ShowReferences:
-    pass
-
-
-@dataclass(frozen=True)
-class SelfTest:
-    case_id: str | None = None
-
-
-@dataclass(frozen=True)
-class Forget:
-    pass
-
-
-@dataclass(frozen=True)
-class Privacy:
-    pass
-
-
-@dataclass(frozen=True)
-class SetLanguage:
-    lang: str
-
-
-@dataclass(frozen=True)
-class SetTimezone:
-    zone: str
-
-
-@dataclass(frozen=True)
-class Schedule:
-    case_id: str
-    when: str
-    until: str | None = None
-
-
-@dataclass(frozen=True)
-class ListSchedules:
-    pass
-
-
-@dataclass(frozen=True)
-class Unschedule:
-    number: int
-
-
-@dataclass(frozen=True)
-class Unknown:
-    """A line that looked like a command but was not one we know, or had bad arguments."""
+class Unknown(Command):
+    """A line that looked like a command but names none we know."""
 
     name: str
 
 
-Command = (
-    Unknown | Help | ListCases | StartRound | Vote | CloseVoting | NextPart | StopRound | ShowResults | ShowReferences
-    | SelfTest | Forget | Privacy | SetLanguage | SetTimezone | Schedule | ListSchedules | Unschedule
-)
+@dataclass(frozen=True)
+class BadUsage(Command):
+    """A known command with arguments it cannot take: answered with its usage line."""
+
+    name: str
 
 
 # ---- events ---------------------------------------------------------------
@@ -175,4 +93,28 @@ class Tick:
     now: datetime
 
 
-Event = CommandIssued | VoteCast | VoteWithdrawn | NextPressed | Tick
+@dataclass(frozen=True)
+class OverallChanged:
+    """The store took a new snapshot of how everyone answered a part (see :mod:`bot.overall`)."""
+
+    case_id: str
+    part: int
+    counts: dict[str, int]
+
+
+@dataclass(frozen=True)
+class RoundRecalled:
+    """A finished round read back from the store, because a command about the chat's latest round needs it."""
+
+    round: Round
+
+
+@dataclass(frozen=True)
+class ChatMoved:
+    """The platform gave a chat a new id (a Telegram group became a supergroup): everything moves with it."""
+
+    old: str
+    new: str
+
+
+Event = CommandIssued | VoteCast | VoteWithdrawn | NextPressed | Tick | OverallChanged | RoundRecalled | ChatMoved

@@ -11,28 +11,12 @@ LANGUAGES = ("nb", "en")
 
 TEXTS: dict[str, dict[str, str]] = {
     "nb": {
-        "help": (
-            "Dilemmabot – etikkdilemmaer for folkevalgte (KS Folkevalgtprogram).\n"
-            "{p}cases – vis dilemmaene\n"
-            "{p}start ID [timer 3m] – start et dilemma i denne chatten\n"
-            "{p}vote VALG – stem (eller trykk på knappene)\n"
-            "{p}close – lukk avstemningen og vis resultat og diskusjonspunkter\n"
-            "{p}next – neste del\n"
-            "{p}stop – avslutt runden\n"
-            "{p}results – resultatene fra siste runde\n"
-            "{p}refs – lovhenvisninger for delen\n"
-            "{p}selftest [ID] – test deg selv i privat chat\n"
-            "{p}schedule ID NÅR [until NÅR] – planlegg et dilemma før en samling\n"
-            "{p}schedules, {p}unschedule N – vis eller fjern planlagte\n"
-            "{p}lang nb|en, {p}tz SONE – språk og tidssone for chatten\n"
-            "{p}forget – slett stemmene dine\n"
-            "{p}privacy – hva som lagres"
-        ),
+        "help.intro": "Dilemmabot – etikkdilemmaer for folkevalgte (KS Folkevalgtprogram).",
+        "help.trainers": "For kursledere og administratorer:",
+        "help.selftest": "Test deg selv i en privat chat med meg: {p}selftest.",
         "help.anonymous": "Stemmene er anonyme: ingen ser hvem som stemte hva.",
-        "help.reactions": (
-            "Boten viser bare summer, men her er en stemme en reaksjon eller et svar i avstemningen, "
-            "og begge deler kan alle i rommet se."
-        ),
+        "help.add_to_group": "Legg meg til i en gruppe (som administrator): {link}",
+        "help.votes_visible": "Boten viser bare summer, men her ser alle i rommet hvem som stemte hva (reaksjoner og avstemningssvar er synlige).",
         "cases.header": "Dilemmaer",
         "cases.line": "{id} – {title} ({parts} deler)",
         "cases.line_one": "{id} – {title} (1 del)",
@@ -40,10 +24,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "cases.none": "Ingen dilemmaer er lastet.",
         "round.started": "Nytt dilemma",
         "round.source": "Kilde: {source}",
-        "round.parts": "{parts} deler. Stemmene er anonyme.",
+        "round.parts": "{parts} deler.",
         "round.timer": "Hver del lukkes automatisk etter {minutes} min.",
         "part.heading": "Del {n} av {total}",
         "part.vote_hint": "Stem med knappene eller {p}vote VALG.",
+        "part.button_hint": "Stem med knappene under. Ingen i gruppen ser hva du stemmer.",
         "part.votes_so_far": "Stemmer så langt: {count}",
         "part.closes_at": "Avstemningen lukkes kl. {time}.",
         "part.closed": "Avstemningen er lukket.",
@@ -56,8 +41,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "results.next_hint": "Neste del: {p}next",
         "results.last_hint": "Dette var siste del. Avslutt med {p}next.",
         "results.auto_next": "Neste del kommer kl. {time}.",
-        "results.others": "Slik svarte andre ({count})",
-        "results.others_hidden": "Hvordan andre svarte vises når minst {min} andre har svart (nå {count}).",
+        "results.others": "Slik har alle svart så langt ({count})",
+        "results.others_hidden": "Hvordan alle har svart, vises når minst {min} har svart (nå {count}).",
         "results.your_answer": "Ditt svar: {option}",
         "results.group": "Denne gruppen",
         "results.overall": "Alle grupper og selvtester",
@@ -67,6 +52,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "summary.done": "Runden er ferdig. Takk for at dere deltok!",
         "summary.selftest_done": "Selvtesten er ferdig. Takk!",
         "summary.no_vote": "ingen avstemning",
+        "summary.open": "avstemningen pågår ({count} har stemt)",
+        "summary.in_progress": "Runden pågår: del {n} av {total}.",
         "summary.you": "du: {option}",
         "refs.heading": "Lovhenvisninger – {title}",
         "refs.none": "Denne delen har ingen lovhenvisninger.",
@@ -80,38 +67,41 @@ TEXTS: dict[str, dict[str, str]] = {
         "refuse.no_round": "Ingen runde pågår her. Start en med {p}start ID.",
         "refuse.round_running": "Det pågår allerede en runde her ({case}). Avslutt den med {p}stop først.",
         "refuse.unknown_case": "Jeg finner ikke dilemmaet «{case}». Se {p}cases.",
-        "refuse.usage_start": "Skriv {p}start ID, for eksempel {p}start jubileum. Se {p}cases.",
+        "refuse.usage": "Bruk: {usage}. Eksempel: {example}",
+        "refuse.private_only": "Dette gjør du i en privat chat med meg: send {p}{name} der.",
+        "refuse.group_only": "{p}{name} brukes i en gruppe, ikke i privat chat.",
+        "refuse.typed_vote": "Stem med knappene under delen: da ser ingen i gruppen hva du stemte.",
         "refuse.voting_closed": "Avstemningen er lukket.",
         "refuse.no_options": "Denne delen har ingen avstemning.",
         "refuse.unknown_option": "Ukjent valg «{choice}». Velg en av: {options}.",
         "refuse.stale": "Denne knappen gjelder ikke lenger.",
         "refuse.not_open": "Avstemningen er ikke åpen.",
-        "refuse.selftest_private": "Selvtesten kjøres i privat chat med meg.",
-        "refuse.not_your_selftest": "Dette er ikke din selvtest.",
+                "refuse.not_your_selftest": "Dette er ikke din selvtest.",
         "refuse.answer_first": "Svar på denne delen først, eller bruk {p}stop.",
         "refuse.too_fast": "Rolig nå – du sender for mange forespørsler. Vent litt og prøv igjen.",
-        "refuse.bad_language": "Velg nb eller en, for eksempel {p}lang en.",
+        "refuse.bad_language": "Velg et av språkene {languages}, for eksempel {p}lang en.",
         "refuse.bad_timezone": "Ukjent tidssone «{zone}». Eksempel: {p}tz Europe/Oslo.",
         "refuse.bad_time": "Jeg forstår ikke tidspunktet «{text}». Eksempel: {example}",
         "refuse.until_before": "Slutten må komme etter starten. Eksempel: {p}schedule jubileum 2026-11-25 09:00 until 2026-11-26 08:30",
         "refuse.unknown_schedule": "Fant ingen planlagt runde nr. {number}. Se {p}schedules.",
         "refuse.too_many_schedules": "Denne chatten har allerede {max} planlagte runder.",
         "refuse.unknown_command": "Ukjent kommando. Se {p}help.",
-        "refuse.schedule_in_group": "Planlegging gjøres i gruppen som skal få dilemmaet, ikke i privat chat.",
-        "selftest.pick": "Velg et dilemma å teste deg selv på:",
+                "selftest.pick": "Velg et dilemma å teste deg selv på:",
         "selftest.line": "{p}selftest {id} – {title}",
         "selftest.intro": "Selvtest: du svarer i ditt eget tempo. Etter hvert svar ser du diskusjonspunktene og hvordan andre svarte.",
-        "forget.done": "Slettet {count} stemmer fra deg.",
-        "forget.done_one": "Slettet 1 stemme fra deg.",
-        "forget.none": "Jeg har ingen stemmer fra deg.",
+        "forget.done": "Slettet: alle stemmene og selvtestene dine, overalt. Summer som en gruppe allerede har sett, står.",
         "privacy": (
             "Hva lagres?\n"
             "• Stemmene dine, knyttet til et pseudonym (en nøkkelbasert hash av bruker-ID-en din), aldri navnet "
             "eller ID-en din. Pseudonymet kan ikke regnes tilbake uten installasjonens hemmelige nøkkel.\n"
-            "• Hvilke dilemmaer som er spilt i hvilke chatter, og når. Private chatter lagres også bare som pseudonym.\n"
-            "• Stemmene er anonyme i gruppen: bare summer vises, og samlet fordeling vises først når minst 5 har svart.\n"
-            "• Eksport for kursledere inneholder bare summer, aldri bruker-ID-er.\n"
-            "• {p}forget sletter alle stemmene dine overalt; resultatene regnes da ut på nytt uten dem."
+            "• I gruppen er stemmene anonyme: mens avstemningen pågår, vises bare hvor mange som har stemt; "
+            "når den lukkes, vises fordelingen – aldri hvem som stemte hva.\n"
+            "• Samlet fordeling (alle grupper og selvtester) teller bare avsluttede deler og ett svar per person. "
+            "Den oppdateres først når minst 5 nye har svart, og vises ikke under 5 svar.\n"
+            "• Eksport for kursledere har bare gruppenes summer og den samlede fordelingen, aldri enkeltsvar fra "
+            "selvtester eller bruker-ID-er.\n"
+            "• {p}forget i privat chat sletter alle stemmene og selvtestene dine overalt. Summer en gruppe "
+            "allerede har sett, står."
         ),
         "lang.set": "Språket i denne chatten er nå norsk bokmål.",
         "tz.set": "Tidssonen i denne chatten er nå {zone}.",
@@ -127,10 +117,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "schedule.reminder": "Påminnelse: «{title}» – {count} har stemt så langt. Avstemningen lukkes {closes}.",
         "schedule.deadline": "Fristen er ute – her er resultatet.",
         "option.choices": "Valg: {choices}",
-        "part.react_hint": "Stem i avstemningen under, ved å reagere med et av valgene, eller med {p}vote VALG.",
-        "privacy.reactions": (
-            "• I Matrix er en reaksjon, og like så et svar i en avstemning, synlig for alle i rommet: de andre kan se "
-            "hvem som reagerte eller svarte hva (også i krypterte rom, der de er medlemmer). "
+        "part.react_hint": "Stem i avstemningen under, eller ved å reagere med et av valgene. Alle i rommet ser svarene.",
+        "privacy.votes_visible": (
+            "• I Matrix er et svar i en avstemning, og like så en reaksjon, synlig for alle i rommet: de andre kan se "
+            "hvem som svarte eller reagerte hva (også i krypterte rom, der de er medlemmer). "
             "Boten viser bare summer, men vil du stemme helt anonymt, bruk {p}selftest i en direktemelding."
         ),
         "matrix.undecryptable": (
@@ -139,28 +129,12 @@ TEXTS: dict[str, dict[str, str]] = {
         ),
     },
     "en": {
-        "help": (
-            "Dilemmabot – ethics dilemmas for local councillors (KS Folkevalgtprogram).\n"
-            "{p}cases – list the dilemmas\n"
-            "{p}start ID [timer 3m] – start a dilemma in this chat\n"
-            "{p}vote OPTION – vote (or press the buttons)\n"
-            "{p}close – close the vote and show the result and discussion points\n"
-            "{p}next – next part\n"
-            "{p}stop – end the round\n"
-            "{p}results – results of the latest round\n"
-            "{p}refs – legal references for the part\n"
-            "{p}selftest [ID] – test yourself in a private chat\n"
-            "{p}schedule ID WHEN [until WHEN] – schedule a dilemma before a session\n"
-            "{p}schedules, {p}unschedule N – list or remove scheduled rounds\n"
-            "{p}lang nb|en, {p}tz ZONE – language and time zone of the chat\n"
-            "{p}forget – delete your votes\n"
-            "{p}privacy – what is stored"
-        ),
+        "help.intro": "Dilemmabot – ethics dilemmas for local councillors (KS Folkevalgtprogram).",
+        "help.trainers": "For trainers and admins:",
+        "help.selftest": "Test yourself in a private chat with me: {p}selftest.",
         "help.anonymous": "Votes are anonymous: nobody sees who voted what.",
-        "help.reactions": (
-            "The bot only shows totals, but here a vote is a reaction or a poll answer, "
-            "and everyone in the room can see either."
-        ),
+        "help.add_to_group": "Add me to a group (as an admin): {link}",
+        "help.votes_visible": "The bot only shows totals, but here everyone in the room can see who voted what (reactions and poll answers are visible).",
         "cases.header": "Dilemmas",
         "cases.line": "{id} – {title} ({parts} parts)",
         "cases.line_one": "{id} – {title} (1 part)",
@@ -168,10 +142,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "cases.none": "No dilemmas are loaded.",
         "round.started": "New dilemma",
         "round.source": "Source: {source}",
-        "round.parts": "{parts} parts. Votes are anonymous.",
+        "round.parts": "{parts} parts.",
         "round.timer": "Each part closes automatically after {minutes} min.",
         "part.heading": "Part {n} of {total}",
         "part.vote_hint": "Vote with the buttons or {p}vote OPTION.",
+        "part.button_hint": "Vote with the buttons below. Nobody in the group sees what you vote.",
         "part.votes_so_far": "Votes so far: {count}",
         "part.closes_at": "Voting closes at {time}.",
         "part.closed": "Voting is closed.",
@@ -184,8 +159,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "results.next_hint": "Next part: {p}next",
         "results.last_hint": "That was the last part. Finish with {p}next.",
         "results.auto_next": "The next part comes at {time}.",
-        "results.others": "How others answered ({count})",
-        "results.others_hidden": "How others answered is shown once at least {min} others have answered (now {count}).",
+        "results.others": "How everyone has answered so far ({count})",
+        "results.others_hidden": "How everyone answered is shown once at least {min} have answered (now {count}).",
         "results.your_answer": "Your answer: {option}",
         "results.group": "This group",
         "results.overall": "All groups and self-tests",
@@ -195,6 +170,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "summary.done": "The round is finished. Thank you for taking part!",
         "summary.selftest_done": "Your self-test is finished. Thank you!",
         "summary.no_vote": "no vote",
+        "summary.open": "voting in progress ({count} have voted)",
+        "summary.in_progress": "The round is in progress: part {n} of {total}.",
         "summary.you": "you: {option}",
         "refs.heading": "Legal references – {title}",
         "refs.none": "This part has no legal references.",
@@ -208,38 +185,41 @@ TEXTS: dict[str, dict[str, str]] = {
         "refuse.no_round": "No round is running here. Start one with {p}start ID.",
         "refuse.round_running": "A round is already running here ({case}). End it with {p}stop first.",
         "refuse.unknown_case": "I can't find the dilemma “{case}”. See {p}cases.",
-        "refuse.usage_start": "Type {p}start ID, for example {p}start jubileum. See {p}cases.",
+        "refuse.usage": "Usage: {usage}. Example: {example}",
+        "refuse.private_only": "Do this in a private chat with me: send {p}{name} there.",
+        "refuse.group_only": "{p}{name} is for groups, not private chats.",
+        "refuse.typed_vote": "Vote with the buttons under the part: then nobody in the group sees what you voted.",
         "refuse.voting_closed": "Voting is closed.",
         "refuse.no_options": "This part has no vote.",
         "refuse.unknown_option": "Unknown option “{choice}”. Pick one of: {options}.",
         "refuse.stale": "This button is no longer valid.",
         "refuse.not_open": "Voting is not open.",
-        "refuse.selftest_private": "The self-test runs in a private chat with me.",
-        "refuse.not_your_selftest": "This is not your self-test.",
+                "refuse.not_your_selftest": "This is not your self-test.",
         "refuse.answer_first": "Answer this part first, or use {p}stop.",
         "refuse.too_fast": "Easy now – too many requests from you. Wait a moment and try again.",
-        "refuse.bad_language": "Choose nb or en, for example {p}lang nb.",
+        "refuse.bad_language": "Choose one of the languages {languages}, for example {p}lang nb.",
         "refuse.bad_timezone": "Unknown time zone “{zone}”. Example: {p}tz Europe/Oslo.",
         "refuse.bad_time": "I don't understand the time “{text}”. Example: {example}",
         "refuse.until_before": "The end must come after the start. Example: {p}schedule jubileum 2026-11-25 09:00 until 2026-11-26 08:30",
         "refuse.unknown_schedule": "No scheduled round number {number}. See {p}schedules.",
         "refuse.too_many_schedules": "This chat already has {max} scheduled rounds.",
         "refuse.unknown_command": "Unknown command. See {p}help.",
-        "refuse.schedule_in_group": "Schedule in the group that is to get the dilemma, not in a private chat.",
-        "selftest.pick": "Pick a dilemma to test yourself on:",
+                "selftest.pick": "Pick a dilemma to test yourself on:",
         "selftest.line": "{p}selftest {id} – {title}",
         "selftest.intro": "Self-test: answer at your own pace. After each answer you see the discussion points and how others answered.",
-        "forget.done": "Deleted {count} of your votes.",
-        "forget.done_one": "Deleted 1 of your votes.",
-        "forget.none": "I have no votes from you.",
+        "forget.done": "Deleted: all your votes and self-tests, everywhere. Totals a group has already seen remain.",
         "privacy": (
             "What is stored?\n"
             "• Your votes, linked to a pseudonym (a keyed hash of your user id), never your name or id. "
             "The pseudonym cannot be traced back without this installation's secret key.\n"
-            "• Which dilemmas were played in which chats, and when. Private chats are stored as pseudonyms too.\n"
-            "• Votes are anonymous in the group: only totals are shown, and the overall split only once at least 5 have answered.\n"
-            "• Exports for trainers hold totals only, never user ids.\n"
-            "• {p}forget deletes all your votes everywhere; results are then recomputed without them."
+            "• Votes are anonymous in the group: while voting is open only the number of votes is shown; "
+            "when it closes, the split – never who voted what.\n"
+            "• The overall split (all groups and self-tests) counts closed parts only, one answer per person. "
+            "It is updated only once at least 5 more have answered, and not shown below 5 answers.\n"
+            "• Exports for trainers hold the groups' totals and the overall split only, never single self-test "
+            "answers or user ids.\n"
+            "• {p}forget in a private chat deletes all your votes and self-tests everywhere. Totals a group has "
+            "already seen remain."
         ),
         "lang.set": "The language of this chat is now English.",
         "tz.set": "The time zone of this chat is now {zone}.",
@@ -255,10 +235,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "schedule.reminder": "Reminder: “{title}” – {count} have voted so far. Voting closes {closes}.",
         "schedule.deadline": "Time is up – here is the result.",
         "option.choices": "Options: {choices}",
-        "part.react_hint": "Vote in the poll below, by reacting with one of the options, or with {p}vote OPTION.",
-        "privacy.reactions": (
-            "• In Matrix a reaction, and a poll answer just as much, is visible to everyone in the room: the others can "
-            "see who reacted or answered what (in encrypted rooms too, where they are members). "
+        "part.react_hint": "Vote in the poll below, or by reacting with one of the options. Everyone in the room sees the answers.",
+        "privacy.votes_visible": (
+            "• In Matrix a poll answer, and a reaction just as much, is visible to everyone in the room: the others can "
+            "see who answered or reacted what (in encrypted rooms too, where they are members). "
             "The bot only shows totals, but to vote fully anonymously, use {p}selftest in a direct message."
         ),
         "matrix.undecryptable": (

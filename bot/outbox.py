@@ -2,7 +2,7 @@
 
 Sans-I/O like the engine: it is told the time, and answers which messages
 go out now and when to ask again.  Each platform gives its minimum interval
-between tally edits in one chat; updates that come faster are coalesced, so
+between tally edits in one chat (its capabilities' ``edit_interval``); updates that come faster are coalesced, so
 one edit carries the newest count however many votes came in between.
 Everything else passes straight through.
 """
@@ -11,19 +11,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Callable
 
 from bot.effects import Edit, Message, Post, TallyChanged
 
 
 @dataclass
 class _ChatPace:
+    interval: timedelta
     last_sent: datetime | None = None
     pending: dict[str, TallyChanged] = field(default_factory=dict)
 
 
 class Outbox:
-    def __init__(self, interval: timedelta):
-        self.interval = interval
+    def __init__(self, interval_of: Callable[[str], timedelta]):
+        """``interval_of(chat)``: the shortest time between two tally edits in that chat."""
+        self.interval_of = interval_of
         self._chats: dict[str, _ChatPace] = {}
         self.coalesced = 0  # tally updates folded into a later one
         self.holds = 0  # times a chat started holding back an update: the clock must wake at next_due()
@@ -33,7 +36,9 @@ class Outbox:
         out: list[Message] = []
         for message in messages:
             if isinstance(message, TallyChanged):
-                pace = self._chats.setdefault(message.chat, _ChatPace())
+                pace = self._chats.get(message.chat)
+                if pace is None:
+                    pace = self._chats[message.chat] = _ChatPace(self.interval_of(message.chat))
                 if message.key in pace.pending:
                     self.coalesced += 1
                 elif self._may_send(pace, now) and not pace.pending:
@@ -61,9 +66,9 @@ class Outbox:
         return out
 
     def next_due(self) -> datetime | None:
-        moments = [pace.last_sent + self.interval for pace in self._chats.values()
+        moments = [pace.last_sent + pace.interval for pace in self._chats.values()
                    if pace.pending and pace.last_sent is not None]
         return min(moments, default=None)
 
     def _may_send(self, pace: _ChatPace, now: datetime) -> bool:
-        return pace.last_sent is None or now - pace.last_sent >= self.interval
+        return pace.last_sent is None or now - pace.last_sent >= pace.interval

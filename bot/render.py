@@ -14,6 +14,7 @@ from bot.cases import Case, Option, Part
 from bot.effects import Button, NextButton, VoteButton
 from bot.i18n import t
 from bot.model import Round
+from bot.overall import MINIMUM
 from bot.richtext import Rich, RichBuilder
 
 BAR_WIDTH = 10
@@ -47,8 +48,9 @@ def tally(builder: RichBuilder, options: tuple[Option, ...], counts: dict[str, i
 
 
 def choices(options: tuple[Option, ...], lang: str) -> str:
-    """``1 = Rødt lys (red), 2 = Grønt lys (green)``: what ``/vote`` accepts."""
-    return ", ".join(f"{i} = {o.label.get(lang)} ({o.key})" for i, o in enumerate(options, 1))
+    """``1 = Rødt lys (red), 2 = Grønt lys (green)``: what ``/vote`` accepts (the key only where the label lacks it)."""
+    return ", ".join(f"{i} = {o.label.get(lang)}" + ("" if o.key in o.label.get(lang).casefold() else f" ({o.key})")
+                     for i, o in enumerate(options, 1))
 
 
 def round_intro(case: Case, rnd: Round, lang: str, prefix: str) -> Rich:
@@ -72,10 +74,10 @@ def part_heading(b: RichBuilder, case: Case, number: int, lang: str) -> RichBuil
 
 
 def part_message(case: Case, rnd: Round, number: int, lang: str, prefix: str, zone: str,
-                 hint: str = "part.vote_hint") -> tuple[Rich, tuple[Button, ...]]:
-    """The part's text and question; while voting is open, the number of votes so far.
+                 hint: str = "part.vote_hint", typed: bool = True) -> tuple[Rich, tuple[Button, ...]]:
+    """The part's text and question; while voting is open, the number of votes so far (never the split).
 
-    ``hint`` says how to vote here: buttons, or reactions where the platform has none.
+    ``hint`` says how to vote here (buttons, reactions); ``typed`` adds the options a typed vote may name.
     """
     part = case.parts[number - 1]
     state = rnd.parts[number - 1]
@@ -88,7 +90,9 @@ def part_message(case: Case, rnd: Round, number: int, lang: str, prefix: str, zo
         b.text(t(lang, "part.votes_so_far", count=len(state.votes))).line()
         if state.closes_at:
             b.text(t(lang, "part.closes_at", time=local_time(state.closes_at, zone))).line()
-        b.italic(t(lang, hint, p=prefix)).line().italic(t(lang, "option.choices", choices=choices(part.options, lang)))
+        b.italic(t(lang, hint, p=prefix))
+        if typed:
+            b.line().italic(t(lang, "option.choices", choices=choices(part.options, lang)))
         return b.build(), vote_buttons(part, rnd.id, number, lang)
     b.italic(t(lang, "part.closed"))
     return b.build(), ()
@@ -110,7 +114,7 @@ def discussion(b: RichBuilder, part: Part, lang: str, prefix: str) -> RichBuilde
 def part_results(case: Case, rnd: Round, number: int, lang: str, prefix: str) -> Rich:
     """After a group part closes: the split and the discussion points."""
     part = case.parts[number - 1]
-    counts = rnd.parts[number - 1].counts(tuple(o.key for o in part.options))
+    counts = rnd.parts[number - 1].tally(tuple(o.key for o in part.options))
     b = RichBuilder().bold(t(lang, "results.heading", title=part_title(case, number, lang))).line()
     tally(b, part.options, counts, lang)
     b.text(total_line(sum(counts.values()), lang)).line(2)
@@ -143,41 +147,47 @@ def chart_data(case: Case, number: int, counts: dict[str, int], lang: str) -> ch
 
 
 def selftest_results(case: Case, number: int, choice: Option, others: dict[str, int] | None, others_count: int,
-                     minimum: int, lang: str, prefix: str) -> Rich:
+                     lang: str, prefix: str) -> Rich:
     """After a self-test answer: the answer, how others answered (if enough did), the points."""
     part = case.parts[number - 1]
     b = RichBuilder().bold(t(lang, "results.your_answer", option=f"{choice.emoji} {choice.label.get(lang)}")).line(2)
     if others is None:
-        b.italic(t(lang, "results.others_hidden", min=minimum, count=others_count)).line(2)
+        b.italic(t(lang, "results.others_hidden", min=MINIMUM, count=others_count)).line(2)
     else:
         b.bold(t(lang, "results.others", count=others_count)).line()
         tally(b, part.options, others, lang).line()
     return discussion(b, part, lang, prefix).build()
 
 
-def summary(case: Case, rnd: Round, overall: list[dict[str, int] | None], lang: str, minimum: int) -> Rich:
-    """End of a round: each part's split; next to it the overall split when enough people answered."""
-    key = "summary.selftest_done" if rnd.selftest_of else "summary.done"
+def summary(case: Case, rnd: Round, overall: list[dict[str, int] | None], lang: str) -> Rich:
+    """Each part's split as its chat saw it at close, next to the overall split where enough people answered.
+
+    A part still open shows only how many have voted: its split stays hidden until it closes.
+    """
     b = RichBuilder().bold(t(lang, "summary.heading", title=case.title.get(lang))).line(2)
     for number, (part, state) in enumerate(zip(case.parts, rnd.parts), 1):
         b.bold(part_title(case, number, lang)).line()
         if not part.votable:
             b.italic(t(lang, "summary.no_vote")).line(2)
             continue
+        if state.open:
+            b.italic(t(lang, "summary.open", count=len(state.votes))).line(2)
+            continue
         if rnd.selftest_of:
             mine = part.option(state.votes.get(rnd.selftest_of, ""))
             b.text(t(lang, "summary.you", option=f"{mine.emoji} {mine.label.get(lang)}" if mine else "–")).line()
         else:
             b.italic(t(lang, "results.group")).line()
-            counts = state.counts(tuple(o.key for o in part.options))
-            tally(b, part.options, counts, lang)
+            tally(b, part.options, state.tally(tuple(o.key for o in part.options)), lang)
         split = overall[number - 1]
         if split is None:
-            b.italic(t(lang, "results.overall_hidden", min=minimum)).line(2)
+            b.italic(t(lang, "results.overall_hidden", min=MINIMUM)).line(2)
         else:
             b.italic(f"{t(lang, 'results.overall')} ({sum(split.values())})").line()
             tally(b, part.options, split, lang).line()
-    return b.italic(t(lang, key)).build()
+    if not rnd.finished:
+        return b.italic(t(lang, "summary.in_progress", n=rnd.current, total=len(case.parts))).build()
+    return b.italic(t(lang, "summary.selftest_done" if rnd.selftest_of else "summary.done")).build()
 
 
 def references(case: Case, number: int, lang: str) -> Rich:

@@ -1,9 +1,11 @@
-"""The glue between an adapter, the engine, the store and the outbox.
+"""The glue between the adapters, the engine, the store and the outbox.
 
 For each event: the engine decides, the store commits the records, and only
-then are the messages handed to the adapter (so an acknowledged vote is a
-committed vote).  A clock task feeds :class:`~bot.events.Tick` events and
-releases tally edits the outbox held back.
+then are the messages handed to the adapter serving their chat (so an
+acknowledged vote is a committed vote).  Several adapters can be attached to
+one runner: one engine and one store serve every platform at once.  A clock
+task feeds :class:`~bot.events.Tick` events and releases tally edits the
+outbox held back.
 """
 
 from __future__ import annotations
@@ -11,24 +13,29 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import OrderedDict
 from datetime import datetime, timedelta, timezone
 from typing import Awaitable, Callable, Protocol
 
 from bot.cases import Library
 from bot.effects import (
     Edit, Effect, Message, PartClosed, PartOpened, Post, Reply, RoundFinished, RoundStarted, ScheduleDeleted,
-    ScheduleSaved, TallyChanged, split,
+    ScheduleSaved, TallyChanged, UserForgotten, split,
 )
 from bot.engine import Engine
-from bot.events import Event, Tick
+from bot.events import CommandIssued, Event, OverallChanged, RoundRecalled, Tick
 from bot.outbox import Outbox
+from bot.overall import Overall
+from bot.platforms import Capabilities, Platforms
 from bot.store import MessageBound, Store
 
 log = logging.getLogger(__name__)
 
 ReplyHandler = Callable[[Reply], Awaitable[None]]
+Listener = Callable[[list[Effect]], None]
 Clock = Callable[[], datetime]
 IDLE_WAKEUP = timedelta(seconds=30)
+MESSAGE_IDS_KEPT = 10_000  # platform ids of recent keyed messages; older ones are read from the store
 # Records after which Engine.next_wakeup may answer differently (a vote never does).
 CHANGES_TIMERS = (RoundStarted, PartOpened, PartClosed, RoundFinished, ScheduleSaved, ScheduleDeleted)
 
@@ -51,29 +58,39 @@ class Transport(Protocol):
 
 
 class Runner:
-    def __init__(self, engine: Engine, store: Store, transport: Transport, outbox: Outbox, clock: Clock = utc_now):
+    def __init__(self, engine: Engine, store: Store, clock: Clock = utc_now):
         self.engine = engine
         self.store = store
-        self.transport = transport
-        self.outbox = outbox
         self.clock = clock
-        self._message_ids: dict[tuple[str, str], str] = {}
+        self.outbox = Outbox(lambda chat: engine.platforms.of(chat).edit_interval)
+        self.listeners: list[Listener] = []
+        self._transports: dict[str, Transport] = {}
+        self._message_ids: OrderedDict[tuple[str, str], str] = OrderedDict()
         self._wake = asyncio.Event()
         self._clock_task: asyncio.Task[None] | None = None
 
     @classmethod
-    async def create(cls, library: Library, store: Store, transport: Transport, tally_interval: timedelta,
-                     clock: Clock = utc_now, **engine_options: object) -> Runner:
-        """An engine restored from the store, ready to carry on where it stopped."""
+    async def create(cls, library: Library, store: Store, clock: Clock = utc_now,
+                     **engine_options: object) -> Runner:
+        """An engine restored from the store (what is live only), ready to carry on where it stopped."""
         snapshot = await store.load()
-        engine = Engine(library, snapshot.rounds, snapshot.settings, snapshot.schedules,
-                        last_round_id=snapshot.last_round_id, **engine_options)  # type: ignore[arg-type]
-        return cls(engine, store, transport, Outbox(tally_interval), clock)
+        engine = Engine(library, platforms=Platforms(), rounds=snapshot.rounds, settings=snapshot.settings,
+                        schedules=snapshot.schedules, overall=Overall(snapshot.overall),
+                        last_round_id=snapshot.last_round_id, last_schedule_id=snapshot.last_schedule_id,
+                        **engine_options)  # type: ignore[arg-type]
+        return cls(engine, store, clock)
+
+    def attach(self, namespace: str, transport: Transport, capabilities: Capabilities) -> None:
+        """Serve the chats whose ids start with ``namespace:`` through ``transport``."""
+        self.engine.platforms.register(namespace, capabilities)
+        self._transports[namespace] = transport
 
     # ---- events -----------------------------------------------------------
 
     async def handle(self, event: Event, on_reply: ReplyHandler | None = None) -> list[Effect]:
         """Apply ``event``; deliver its messages once its records are committed."""
+        if isinstance(event, CommandIssued):
+            await self._recall_latest(event)
         try:
             effects = self.engine.handle(event)
         except Exception:
@@ -86,57 +103,86 @@ class Runner:
             log.critical("could not commit; reloading state from the store so nothing unsaved is shown")
             await self._reload()
             raise
+        await self._refresh_overall(to_commit)
         holds = self.outbox.holds
         await self._deliver(self.outbox.submit(to_send, self.clock()), on_reply)
         if self.outbox.holds > holds or any(isinstance(r, CHANGES_TIMERS) for r in to_commit):
             self._wake.set()  # the clock's next moment may have moved
+        for listener in self.listeners:
+            listener(effects)
         return effects
+
+    async def _recall_latest(self, event: CommandIssued) -> None:
+        """Read the chat's latest finished round back from the store, if the command is about it."""
+        spec = self.engine.commands.spec(event.command)
+        if spec is None or not spec.recalls_latest or self.engine.latest(event.chat) is not None:
+            return
+        rnd = await self.store.latest_round(event.chat)
+        if rnd is not None:
+            self.engine.handle(RoundRecalled(rnd))
+
+    async def _refresh_overall(self, committed: list[object]) -> None:
+        """Give the engine the overall snapshots the commit may have moved (see :mod:`bot.overall`)."""
+        if any(isinstance(r, UserForgotten) for r in committed):
+            changed = await self.store.overall()
+        else:
+            changed = {}
+            for record in committed:
+                if isinstance(record, PartClosed) and record.counts:
+                    changed.update(await self.store.overall(record.case_id, record.part))
+        for (case_id, part), counts in changed.items():
+            self.engine.handle(OverallChanged(case_id, part, counts))
 
     async def _reload(self) -> None:
         snapshot = await self.store.load()
         old = self.engine
-        self.engine = Engine(old.library, snapshot.rounds, snapshot.settings, snapshot.schedules, old.prefixes,
-                             old.user_limit, old.chat_limit, old.default_lang, old.reaction_platforms,
-                             command_limit=old.command_limit, last_round_id=snapshot.last_round_id)
+        self.engine = Engine(old.library, platforms=old.platforms, rounds=snapshot.rounds, settings=snapshot.settings,
+                             schedules=snapshot.schedules, overall=Overall(snapshot.overall),
+                             last_round_id=snapshot.last_round_id, last_schedule_id=snapshot.last_schedule_id,
+                             commands=old.commands, default_lang=old.default_lang, user_limit=old.user_limit,
+                             chat_limit=old.chat_limit, command_limit=old.command_limit)
 
     async def _deliver(self, messages: list[Message], on_reply: ReplyHandler | None = None) -> None:
         for message in messages:
+            transport = self._transports.get(Platforms.namespace(message.chat))
+            if transport is None:
+                log.warning("no adapter serves %s; dropping a %s", message.chat, type(message).__name__)
+                continue
             try:
                 if isinstance(message, Reply):
-                    await (on_reply or self.transport.reply)(message)
+                    await (on_reply or transport.reply)(message)
                 elif isinstance(message, Post):
-                    await self._post(message)
+                    await self._post(transport, message)
                 elif isinstance(message, TallyChanged):
                     edit = self.engine.tally(message.round_id)  # the count as it is now
                     if edit is not None:
-                        await self._edit(edit)
+                        await self._edit(transport, edit)
                 else:
-                    await self._edit(message)
+                    await self._edit(transport, message)
             except Exception:
                 log.exception("could not deliver %s to %s", type(message).__name__, message.chat)
 
-    async def _post(self, message: Post) -> None:
-        platform_id = await self.transport.post(message)
+    async def _post(self, transport: Transport, message: Post) -> None:
+        platform_id = await transport.post(message)
         if message.key and platform_id is not None:
-            self._message_ids[(message.chat, message.key)] = platform_id
+            self._keep_message_id(message.chat, message.key, platform_id)
             await self.store.commit([MessageBound(message.chat, message.key, platform_id)])
 
-    async def _edit(self, message: Edit) -> None:
+    async def _edit(self, transport: Transport, message: Edit) -> None:
         platform_id = self._message_ids.get((message.chat, message.key))
         if platform_id is None:
             platform_id = await self.store.message_id(message.chat, message.key)
         if platform_id is None:
             log.warning("no message to edit for %s in %s", message.key, message.chat)
             return
-        self._message_ids[(message.chat, message.key)] = platform_id
-        await self.transport.edit(message, platform_id)
+        self._keep_message_id(message.chat, message.key, platform_id)
+        await transport.edit(message, platform_id)
 
-    async def message_key(self, chat: str, platform_id: str) -> str | None:
-        """Which engine message a platform message is (e.g. the part a reaction is on)."""
-        for (known_chat, key), known_id in self._message_ids.items():
-            if known_chat == chat and known_id == platform_id:
-                return key
-        return await self.store.message_key(chat, platform_id)
+    def _keep_message_id(self, chat: str, key: str, platform_id: str) -> None:
+        self._message_ids[(chat, key)] = platform_id
+        self._message_ids.move_to_end((chat, key))
+        if len(self._message_ids) > MESSAGE_IDS_KEPT:
+            self._message_ids.popitem(last=False)
 
     # ---- time -------------------------------------------------------------
 

@@ -9,6 +9,7 @@ after its ``commit`` returns, so an acknowledged vote survives ``kill -9``.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -18,10 +19,11 @@ from typing import Any, Iterable
 import aiosqlite
 
 from bot.effects import (
-    ChatSettingsChanged, PartClosed, PartOpened, Record, RoundFinished, RoundStarted, ScheduleDeleted,
+    ChatRenamed, ChatSettingsChanged, PartClosed, PartOpened, Record, RoundFinished, RoundStarted, ScheduleDeleted,
     ScheduleSaved, UserForgotten, VoteRecorded,
 )
-from bot.model import ChatSettings, PartState, Round, ScheduledRound
+from bot.model import ChatSettings, PartState, Round, SchedulePhase, ScheduledRound
+from bot.overall import STEP
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +83,67 @@ MIGRATIONS: list[str] = [
     ALTER TABLE kv ADD COLUMN owner TEXT;
     CREATE INDEX kv_owner ON kv (owner);
     """,
+    # The split each closed part showed, frozen; each person's latest closed answer per case and part, and the
+    # overall totals over them (live, and the shown snapshot that moves in steps: see bot/overall.py).
+    """
+    ALTER TABLE parts ADD COLUMN counts TEXT;
+    CREATE INDEX rounds_unfinished ON rounds (id) WHERE finished_at IS NULL;
+    CREATE INDEX schedules_waiting ON schedules (id) WHERE state IN ('pending', 'open');
+    CREATE TABLE answers (
+        case_id TEXT NOT NULL,
+        part INTEGER NOT NULL,
+        user TEXT NOT NULL,
+        option TEXT NOT NULL,
+        PRIMARY KEY (case_id, part, user)
+    ) WITHOUT ROWID;
+    CREATE INDEX answers_user ON answers (user);
+    CREATE TABLE overall (
+        case_id TEXT NOT NULL,
+        part INTEGER NOT NULL,
+        option TEXT NOT NULL,
+        live INTEGER NOT NULL DEFAULT 0,
+        shown INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (case_id, part, option)
+    ) WITHOUT ROWID;
+    CREATE TABLE overall_parts (
+        case_id TEXT NOT NULL,
+        part INTEGER NOT NULL,
+        live INTEGER NOT NULL DEFAULT 0,
+        shown INTEGER NOT NULL DEFAULT 0,
+        stale INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (case_id, part)
+    ) WITHOUT ROWID;
+    CREATE TRIGGER answer_added AFTER INSERT ON answers BEGIN
+        INSERT INTO overall (case_id, part, option, live) VALUES (NEW.case_id, NEW.part, NEW.option, 1)
+            ON CONFLICT DO UPDATE SET live = live + 1;
+        INSERT INTO overall_parts (case_id, part, live) VALUES (NEW.case_id, NEW.part, 1)
+            ON CONFLICT DO UPDATE SET live = live + 1;
+    END;
+    CREATE TRIGGER answer_changed AFTER UPDATE OF option ON answers WHEN OLD.option <> NEW.option BEGIN
+        UPDATE overall SET live = live - 1 WHERE case_id = OLD.case_id AND part = OLD.part AND option = OLD.option;
+        INSERT INTO overall (case_id, part, option, live) VALUES (NEW.case_id, NEW.part, NEW.option, 1)
+            ON CONFLICT DO UPDATE SET live = live + 1;
+    END;
+    CREATE TRIGGER answer_removed AFTER DELETE ON answers BEGIN
+        UPDATE overall SET live = live - 1 WHERE case_id = OLD.case_id AND part = OLD.part AND option = OLD.option;
+        UPDATE overall_parts SET live = live - 1, stale = 1 WHERE case_id = OLD.case_id AND part = OLD.part;
+    END;
+    UPDATE parts SET counts = (
+        SELECT json_group_object(option, n) FROM (
+            SELECT option, COUNT(*) AS n FROM votes v WHERE v.round_id = parts.round_id AND v.part = parts.part
+            GROUP BY option))
+        WHERE closed_at IS NOT NULL;
+    INSERT INTO answers (case_id, part, user, option)
+        SELECT r.case_id, v.part, v.user, v.option FROM votes v
+        JOIN rounds r ON r.id = v.round_id
+        JOIN parts p ON p.round_id = v.round_id AND p.part = v.part
+        WHERE p.closed_at IS NOT NULL ORDER BY p.closed_at
+        ON CONFLICT DO UPDATE SET option = excluded.option;
+    UPDATE overall SET shown = live;
+    UPDATE overall_parts SET shown = live;
+    UPDATE schedules SET state = 'done' WHERE state = 'open' AND round_id IN (
+        SELECT id FROM rounds WHERE finished_at IS NOT NULL);
+    """,
 ]
 
 
@@ -112,10 +175,14 @@ class _Batch:
 
 @dataclass(frozen=True)
 class Snapshot:
+    """What is live: unfinished rounds, waiting schedules, chat settings, the shown overall split; no history."""
+
     rounds: list[Round]
     settings: dict[str, ChatSettings]
     schedules: list[ScheduledRound]
+    overall: dict[tuple[str, int], dict[str, int]]
     last_round_id: int = 0  # the highest round id ever given, deleted rounds included
+    last_schedule_id: int = 0
 
 
 def _ts(moment: datetime | None) -> str | None:
@@ -140,6 +207,17 @@ _UPSERT_VOTE = ("INSERT INTO votes (round_id, part, user, option, at) VALUES (?,
                 "ON CONFLICT (round_id, part, user) DO UPDATE SET option = excluded.option, at = excluded.at")
 
 
+# Each person's answer to a part is their vote in the part that closed last (bot/overall.py).
+_ANSWERS_FROM_PART = ("INSERT INTO answers (case_id, part, user, option) SELECT ?, part, user, option FROM votes "
+                      "WHERE round_id = ? AND part = ? ON CONFLICT (case_id, part, user) DO UPDATE SET option = excluded.option")
+# A new snapshot once STEP more people have answered since the last one.
+_STEP_SHOWN = ("UPDATE overall SET shown = live WHERE case_id = ?1 AND part = ?2 AND EXISTS (SELECT 1 FROM overall_parts p "
+               "WHERE p.case_id = ?1 AND p.part = ?2 AND p.live >= p.shown + ?3)")
+_STEP_SHOWN_TOTAL = "UPDATE overall_parts SET shown = live WHERE case_id = ?1 AND part = ?2 AND live >= shown + ?3"
+# After /forget, at once, without the forgotten answers.
+_RETAKE_STALE_SHOWN = ("UPDATE overall SET shown = live WHERE EXISTS (SELECT 1 FROM overall_parts p "
+                       "WHERE p.case_id = overall.case_id AND p.part = overall.part AND p.stale)")
+
 LAST_ROUND_ID = "rounds.last_id"
 _KEEP_LAST_ROUND_ID = (f"INSERT INTO kv (key, value) SELECT '{LAST_ROUND_ID}', COALESCE(MAX(id), 0) FROM rounds WHERE true "
                        "ON CONFLICT (key) DO UPDATE SET value = MAX(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))")
@@ -162,16 +240,28 @@ def statements(record: StoreRecord) -> list[tuple[str, tuple[Any, ...]]]:
             return [("INSERT INTO parts (round_id, part, opened_at, closes_at) VALUES (?, ?, ?, ?)",
                      (round_id, part, _ts(at), _ts(closes_at))),
                     ("UPDATE rounds SET advance_at = NULL WHERE id = ?", (round_id,))]
-        case PartClosed(round_id, part, at, advance_at):
-            return [("UPDATE parts SET closed_at = ? WHERE round_id = ? AND part = ?", (_ts(at), round_id, part)),
-                    ("UPDATE rounds SET advance_at = ? WHERE id = ?", (_ts(advance_at), round_id))]
+        case PartClosed(round_id, part, at, case_id, counts, advance_at):
+            return [("UPDATE parts SET closed_at = ?, counts = ? WHERE round_id = ? AND part = ?",
+                     (_ts(at), json.dumps(counts, sort_keys=True), round_id, part)),
+                    ("UPDATE rounds SET advance_at = ? WHERE id = ?", (_ts(advance_at), round_id)),
+                    (_ANSWERS_FROM_PART, (case_id, round_id, part)),
+                    (_STEP_SHOWN, (case_id, part, STEP)),
+                    (_STEP_SHOWN_TOTAL, (case_id, part, STEP))]
         case RoundFinished(round_id, at):
             return [("UPDATE rounds SET finished_at = ?, advance_at = NULL WHERE id = ?", (_ts(at), round_id))]
-        case UserForgotten(user):
+        case UserForgotten(user, chat):
             return [(_KEEP_LAST_ROUND_ID, ()),  # a deleted self-test may be the newest round: never reuse its id
                     ("DELETE FROM votes WHERE user = ?", (user,)),
-                    ("DELETE FROM rounds WHERE selftest_of = ?", (user,)),
-                    ("DELETE FROM kv WHERE owner = ?", (user,))]
+                    ("DELETE FROM rounds WHERE selftest_of = ? OR chat = ?", (user, chat)),
+                    ("DELETE FROM messages WHERE chat = ?", (chat,)),
+                    ("DELETE FROM chat_settings WHERE chat = ?", (chat,)),
+                    ("DELETE FROM kv WHERE owner = ?", (user,)),
+                    ("DELETE FROM answers WHERE user = ?", (user,)),
+                    (_RETAKE_STALE_SHOWN, ()),
+                    ("UPDATE overall_parts SET shown = live, stale = 0 WHERE stale", ())]
+        case ChatRenamed(old, new):
+            return [(f"UPDATE {table} SET chat = ? WHERE chat = ?", (new, old))
+                    for table in ("rounds", "schedules", "chat_settings", "messages")]
         case ChatSettingsChanged(chat, lang, zone):
             return [("INSERT INTO chat_settings (chat, lang, timezone) VALUES (?, ?, ?) "
                      "ON CONFLICT (chat) DO UPDATE SET lang = excluded.lang, timezone = excluded.timezone",
@@ -181,7 +271,7 @@ def statements(record: StoreRecord) -> list[tuple[str, tuple[Any, ...]]]:
             return [("INSERT INTO schedules (id, chat, case_id, opens_at, closes_at, state, reminded, round_id) "
                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET state = excluded.state, "
                      "reminded = excluded.reminded, round_id = excluded.round_id",
-                     (s.schedule_id, s.chat, s.case_id, _ts(s.opens_at), _ts(s.closes_at), s.state, int(s.reminded),
+                     (s.schedule_id, s.chat, s.case_id, _ts(s.opens_at), _ts(s.closes_at), s.phase, int(s.reminded),
                       s.round_id))]
         case ScheduleDeleted(schedule_id):
             return [("DELETE FROM schedules WHERE id = ?", (schedule_id,))]
@@ -309,32 +399,58 @@ class Store:
             return list(await cursor.fetchall())
 
     async def load(self) -> Snapshot:
-        """Everything the engine needs to carry on where it stopped."""
+        """Everything the engine needs to carry on where it stopped; its cost follows what is live, not history."""
+        rounds = await self._rounds("WHERE finished_at IS NULL")
+        settings = {chat: ChatSettings(lang, zone)
+                    for chat, lang, zone in await self._rows("SELECT chat, lang, timezone FROM chat_settings")}
+        schedules = [ScheduledRound(sid, chat, case_id, datetime.fromisoformat(opens), _dt(closes), SchedulePhase(state),
+                                    bool(reminded), round_id)
+                     for sid, chat, case_id, opens, closes, state, reminded, round_id in await self._rows(
+                         "SELECT id, chat, case_id, opens_at, closes_at, state, reminded, round_id FROM schedules "
+                         "WHERE state IN ('pending', 'open')")]
+        (last_schedule,), = await self._rows("SELECT COALESCE(MAX(id), 0) FROM schedules")
+        (last_round,), = await self._rows("SELECT COALESCE(MAX(id), 0) FROM rounds")
+        kept = await self.get_value(LAST_ROUND_ID)
+        return Snapshot(rounds, settings, schedules, await self.overall(), max(last_round, int(kept or 0)),
+                        last_schedule)
+
+    async def latest_round(self, chat: str) -> Round | None:
+        """The newest round played in ``chat``, finished or not."""
+        found = await self._rounds("WHERE id = (SELECT MAX(id) FROM rounds WHERE chat = ?)", (chat,))
+        return found[0] if found else None
+
+    async def _rounds(self, where: str, params: tuple[Any, ...] = ()) -> list[Round]:
+        """Rounds with their parts and votes, for the rounds selected by ``where`` (on ``rounds``)."""
         rounds: dict[int, Round] = {}
         for rid, chat, case_id, lang, selftest_of, started, timer, sched, advance, finished in await self._rows(
                 "SELECT id, chat, case_id, lang, selftest_of, started_at, timer_seconds, schedule_id, advance_at, "
-                "finished_at FROM rounds ORDER BY id"):
+                f"finished_at FROM rounds {where} ORDER BY id", params):
             rounds[rid] = Round(rid, chat, case_id, lang, datetime.fromisoformat(started), selftest_of,
                                 timedelta(seconds=timer) if timer else None, sched, [], _dt(advance), _dt(finished))
-        for rid, _part, opened, closes, closed in await self._rows(
-                "SELECT round_id, part, opened_at, closes_at, closed_at FROM parts ORDER BY round_id, part"):
-            rounds[rid].parts.append(PartState(datetime.fromisoformat(opened), _dt(closes), _dt(closed)))
-        for rid, part, user, option in await self._rows("SELECT round_id, part, user, option FROM votes"):
+        selected = f"(SELECT id FROM rounds {where})"
+        for rid, _part, opened, closes, closed, counts in await self._rows(
+                "SELECT round_id, part, opened_at, closes_at, closed_at, counts FROM parts "
+                f"WHERE round_id IN {selected} ORDER BY round_id, part", params):
+            rounds[rid].parts.append(PartState(datetime.fromisoformat(opened), _dt(closes), _dt(closed),
+                                               counts=json.loads(counts) if counts else None))
+        for rid, part, user, option in await self._rows(
+                f"SELECT round_id, part, user, option FROM votes WHERE round_id IN {selected}", params):
             rounds[rid].parts[part - 1].votes[user] = option
-        settings = {chat: ChatSettings(lang, zone)
-                    for chat, lang, zone in await self._rows("SELECT chat, lang, timezone FROM chat_settings")}
-        schedules = [ScheduledRound(sid, chat, case_id, datetime.fromisoformat(opens), _dt(closes), state, bool(reminded), round_id)
-                     for sid, chat, case_id, opens, closes, state, reminded, round_id in await self._rows(
-                         "SELECT id, chat, case_id, opens_at, closes_at, state, reminded, round_id FROM schedules")]
-        last = await self.get_value(LAST_ROUND_ID)
-        return Snapshot(list(rounds.values()), settings, schedules, int(last or 0))
+        for rnd in rounds.values():
+            rnd.restore_phase()
+        return list(rounds.values())
+
+    async def overall(self, case_id: str | None = None, part: int | None = None) -> dict[tuple[str, int], dict[str, int]]:
+        """The shown overall split (see :mod:`bot.overall`), of one part or of all."""
+        where, params = ("WHERE case_id = ? AND part = ?", (case_id, part)) if case_id is not None else ("", ())
+        shown: dict[tuple[str, int], dict[str, int]] = {}
+        for case, number, option, count in await self._rows(
+                f"SELECT case_id, part, option, shown FROM overall {where}", params):
+            shown.setdefault((case, number), {})[option] = count
+        return shown
 
     async def message_id(self, chat: str, key: str) -> str | None:
         rows = await self._rows("SELECT platform_id FROM messages WHERE chat = ? AND key = ?", (chat, key))
-        return rows[0][0] if rows else None
-
-    async def message_key(self, chat: str, platform_id: str) -> str | None:
-        rows = await self._rows("SELECT key FROM messages WHERE chat = ? AND platform_id = ?", (chat, platform_id))
         return rows[0][0] if rows else None
 
     async def get_value(self, key: str) -> str | None:
@@ -356,27 +472,24 @@ class Store:
         rows = await self._rows("SELECT COUNT(*) FROM votes")
         return int(rows[0][0])
 
-    async def export_rows(self, since: datetime | None = None, case_id: str | None = None) -> list[dict[str, Any]]:
-        """Rounds with per-part counts, oldest first; no user ids."""
-        where, params = ["1 = 1"], []
-        if since is not None:
-            where.append("r.started_at >= ?")
-            params.append(_ts(since))
-        if case_id is not None:
-            where.append("r.case_id = ?")
-            params.append(case_id)
-        rounds = await self._rows(
-            f"SELECT r.id, r.chat, r.case_id, r.lang, r.started_at, r.finished_at, r.selftest_of IS NOT NULL "
-            f"FROM rounds r WHERE {' AND '.join(where)} ORDER BY r.id", tuple(params))
-        parts = await self._rows("SELECT round_id, part, opened_at, closed_at FROM parts ORDER BY round_id, part")
-        votes = await self._rows("SELECT round_id, part, option, COUNT(*) FROM votes GROUP BY round_id, part, option")
-        counts: dict[tuple[int, int], dict[str, int]] = {}
-        for rid, part, option, n in votes:
-            counts.setdefault((rid, part), {})[option] = n
+    async def export_rows(self, since: datetime | None = None, case_id: str | None = None,
+                          chat: str | None = None) -> list[dict[str, Any]]:
+        """Group rounds, oldest first, each closed part with the split its group saw; no user ids, no self-tests."""
+        where, params = ["r.selftest_of IS NULL"], []
+        for clause, value in (("r.started_at >= ?", _ts(since)), ("r.case_id = ?", case_id), ("r.chat = ?", chat)):
+            if value is not None:
+                where.append(clause)
+                params.append(value)
+        selected = f"FROM rounds r WHERE {' AND '.join(where)}"
+        rounds = await self._rows(f"SELECT r.id, r.chat, r.case_id, r.lang, r.started_at, r.finished_at {selected} "
+                                  "ORDER BY r.id", tuple(params))
         by_round: dict[int, list[dict[str, Any]]] = {}
-        for rid, part, opened, closed in parts:
+        for rid, part, opened, closed, counts in await self._rows(
+                "SELECT round_id, part, opened_at, closed_at, counts FROM parts "
+                f"WHERE closed_at IS NOT NULL AND round_id IN (SELECT r.id {selected}) ORDER BY round_id, part",
+                tuple(params)):
             by_round.setdefault(rid, []).append(
-                {"index": part, "opened_at": opened, "closed_at": closed, "counts": counts.get((rid, part), {})})
-        return [{"id": rid, "chat": chat, "case": case_id, "lang": lang, "started_at": started, "finished_at": finished,
-                 "selftest": bool(selftest), "parts": by_round.get(rid, [])}
-                for rid, chat, case_id, lang, started, finished, selftest in rounds]
+                {"index": part, "opened_at": opened, "closed_at": closed, "counts": json.loads(counts or "{}")})
+        return [{"id": rid, "chat": chat_id, "case": case, "lang": lang, "started_at": started,
+                 "finished_at": finished, "parts": by_round.get(rid, [])}
+                for rid, chat_id, case, lang, started, finished in rounds]

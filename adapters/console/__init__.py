@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import IO, AsyncIterator
 
-from bot.commands import parse_command
+from bot.commands import CommandTable
 from bot.effects import Edit, NextButton, Post, Reply, VoteButton
-from bot.events import CommandIssued, Command, NextPart, Sender, Vote
+from bot.engine.rounds import NextPart, Vote
+from bot.events import Command, CommandIssued, Sender
+from bot.platforms import Capabilities
 from bot.pseudonym import Pseudonymizer
 from bot.richtext import to_plain
 from bot.runner import Runner
@@ -22,8 +24,11 @@ from bot.runner import Runner
 PLATFORM = "console"
 GROUP = "local"
 DEFAULT_USER = "you"
-TALLY_INTERVAL = timedelta(0)  # a terminal has no rate limit; edits are not printed anyway
 RULE = "─" * 60
+# A typed line stands for a button press here, so a typed vote is fine in the group; a terminal has no rate limit.
+CAPABILITIES = Capabilities(prefix="/", buttons=True, votes_visible=False, typed_votes=True,
+                            edit_interval=timedelta(0), max_length=100_000,
+                            selftest_link="@you dm /selftest {case}")
 
 
 @dataclass(frozen=True)
@@ -47,13 +52,13 @@ def parse_line(raw: str) -> Line | None:
     return Line(user, private, text) if text else None
 
 
-def line_command(text: str) -> Command | None:
+def line_command(text: str, commands: CommandTable) -> Command | None:
     """Commands, plus the console's shortcuts: ``2`` votes for option 2, ``n`` is next."""
-    if text.isdigit():
+    if text.isascii() and text.isdecimal():
         return Vote(text)
     if text.casefold() == "n":
         return NextPart()
-    return parse_command(text)
+    return commands.parse(text)
 
 
 class ConsoleTransport:
@@ -103,23 +108,38 @@ async def stdin_lines(stream: IO[str]) -> AsyncIterator[str]:
         yield line
 
 
-async def run_console(runner: Runner, transport: ConsoleTransport, pseudonyms: Pseudonymizer,
-                      controllers: frozenset[str], lines: AsyncIterator[str]) -> None:
-    """Feed every line to the engine until the input ends."""
-    await runner.start()
-    try:
-        async for raw in lines:
-            line = parse_line(raw)
-            if line is None:
-                continue
-            command = line_command(line.text)
-            if command is None:
-                continue  # ordinary chat
-            user = pseudonyms.user(PLATFORM, line.user)
-            chat = pseudonyms.chat(PLATFORM, f"dm-{line.user}" if line.private else GROUP, private=line.private)
-            transport.names[user] = line.user
-            transport.names[chat] = line.user
-            sender = Sender(user, controller=line.user in controllers)
-            await runner.handle(CommandIssued(chat, sender, command, runner.clock(), private=line.private))
-    finally:
-        await runner.stop()
+class Console:
+    """The console as a service of ``dilemmabot run``: every input line to the engine, until the input ends."""
+
+    def __init__(self, runner: Runner, out: IO[str], pseudonyms: Pseudonymizer, controllers: frozenset[str],
+                 lines: AsyncIterator[str]):
+        self.runner = runner
+        self.pseudonyms = pseudonyms
+        self.controllers = controllers
+        self.lines = lines
+        self.transport = ConsoleTransport(out, pseudonyms, {})
+
+    async def __aenter__(self) -> Console:
+        self.runner.attach(PLATFORM, self.transport, CAPABILITIES)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+    async def serve(self) -> None:
+        async for raw in self.lines:
+            await self.feed(raw)
+
+    async def feed(self, raw: str) -> None:
+        line = parse_line(raw)
+        if line is None:
+            return
+        command = line_command(line.text, self.runner.engine.commands)
+        if command is None:
+            return  # ordinary chat
+        user = self.pseudonyms.user(PLATFORM, line.user)
+        chat = self.pseudonyms.chat(PLATFORM, f"dm-{line.user}" if line.private else GROUP, private=line.private)
+        self.transport.names[user] = line.user
+        self.transport.names[chat] = line.user
+        sender = Sender(user, controller=line.user in self.controllers)
+        await self.runner.handle(CommandIssued(chat, sender, command, self.runner.clock(), private=line.private))

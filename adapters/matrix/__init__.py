@@ -1,6 +1,6 @@
 """Matrix adapter: matrix-nio (with end-to-end encryption) in front of the engine.
 
-- ``application``: logging in, the sync loop, key exchange, invites, starting and stopping; :func:`run_matrix`
+- ``application``: logging in, the sync loop, key exchange, invites, starting and stopping
 - ``updates``: commands, reactions, poll answers, redactions, undecryptable events -> engine events
 - ``transport``: engine messages -> Matrix events (texts, edits, notices, polls, chart images)
 - ``reactions``: buttons drawn as reactions and polls, and which reaction or answer voted for what
@@ -11,6 +11,6 @@
 - ``files``: private (0600/0700), atomically written files
 """
 
-from adapters.matrix.application import MatrixBot, run_matrix
+from adapters.matrix.application import MatrixBot
 
-__all__ = ["MatrixBot", "run_matrix"]
+__all__ = ["MatrixBot"]

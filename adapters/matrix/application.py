@@ -33,7 +33,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import signal
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -48,8 +48,8 @@ from adapters.matrix.rooms import PLATFORM, Rooms
 from adapters.matrix.session import LoginFailed, log_in, new_client, store_dir
 from adapters.matrix.transport import MatrixTransport
 from adapters.matrix.updates import Updates
-from bot.cases import Library
 from bot.config import Config
+from bot.platforms import Capabilities
 from bot.pseudonym import Pseudonymizer
 from bot.runner import Runner
 from bot.store import Store
@@ -62,6 +62,9 @@ log = logging.getLogger(__name__)
 CLIENT_CONFIG = AsyncClientConfig(max_limit_exceeded=None, max_timeouts=None, backoff_factor=0.25,
                                   max_timeout_retry_wait_time=30, encryption_enabled=True, store_sync_tokens=False)
 TALLY_INTERVAL = timedelta(seconds=2)  # at most one live tally edit per room this often
+# Votes are poll answers and reactions under the part, which every member of the room can see; Element claims "/".
+CAPABILITIES = Capabilities(prefix="!", buttons=True, votes_visible=True, typed_votes=False,
+                            edit_interval=TALLY_INTERVAL, max_length=30_000)
 POLL_MS = 30_000
 TIMELINE_LIMIT = 50
 GAP_PAGE = 100
@@ -107,9 +110,9 @@ class MatrixBot:
         self._task: asyncio.Task[None] | None = None
 
     @classmethod
-    async def create(cls, config: Config, library: Library, store: Store, pseudonyms: Pseudonymizer,
+    async def create(cls, config: Config, runner: Runner, store: Store, pseudonyms: Pseudonymizer,
                      tally_interval: timedelta = TALLY_INTERVAL, timeline_limit: int = TIMELINE_LIMIT) -> MatrixBot:
-        """Log in and build everything; nothing is received until :meth:`start`."""
+        """Log in, attach to ``runner``; nothing is received until :meth:`start` (or ``async with``)."""
         if not (config.matrix_homeserver and config.matrix_user_id):
             raise ValueError("MATRIX_HOMESERVER and MATRIX_USER_ID are needed")
         # nio logs whole responses at DEBUG (the login's access token too) and every event at INFO; peewee, under
@@ -124,7 +127,8 @@ class MatrixBot:
             raise
         book = ReactionBook(store)
         transport = MatrixTransport(client, pseudonyms, book)
-        runner = await Runner.create(library, store, transport, tally_interval, default_lang=config.lang)
+        runner.attach(PLATFORM, transport, replace(CAPABILITIES, edit_interval=tally_interval,
+                                                   selftest_link=f"https://matrix.to/#/{client.user_id}"))
         rooms = Rooms(store, client.user_id, config.trainers, config.matrix_power_level,
                       lambda user_id: pseudonyms.user(PLATFORM, user_id))
         await rooms.load()
@@ -145,8 +149,8 @@ class MatrixBot:
 
     # ---- lifecycle ----------------------------------------------------------
 
-    async def start(self) -> None:
-        """Catch up on what happened while the bot was away, then keep syncing in the background."""
+    async def catch_up(self) -> None:
+        """Handle what happened while the bot was away (the runner's clock is not needed for that)."""
         self._since = await self.store.get_value(self._token_key)
         saved = await self.store.get_value(self._progress_key)
         if saved:
@@ -157,29 +161,37 @@ class MatrixBot:
                         "MATRIX_INVITE_ALLOW=@anne:example.org,:kommune.no)")
         await self._step(timeout=0, full_state=True)
         await self._cross_sign()
-        await self.runner.start()
+
+    async def start(self) -> None:
+        """Catch up, then keep syncing in the background (the runner is started by its owner)."""
+        await self.catch_up()
         self._task = asyncio.create_task(self._loop(), name="matrix-sync")
         log.info("Matrix bot %s is running", self.client.user_id)
 
-    async def run_until(self, stop: asyncio.Event) -> None:
-        """:meth:`start`, then run until ``stop`` is set (also while still catching up); raise if syncing died."""
-        starting = asyncio.create_task(self.start(), name="matrix-start")
-        stopped = asyncio.create_task(stop.wait())
+    async def __aenter__(self) -> MatrixBot:
+        await self.catch_up()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    async def serve(self) -> None:
+        """Sync until cancelled (``dilemmabot run``); a cancel lets the batch in hand finish first."""
+        log.info("Matrix bot %s is running", self.client.user_id)
+        self._task = asyncio.create_task(self._loop(), name="matrix-sync")
         try:
-            await asyncio.wait({starting, stopped}, return_when=asyncio.FIRST_COMPLETED)
-            if not starting.done():
-                return  # asked to stop before the homeserver answered
-            starting.result()
-            assert self._task is not None
-            await asyncio.wait({stopped, self._task}, return_when=asyncio.FIRST_COMPLETED)
-            if self._task.done() and not self._task.cancelled() and self._task.exception() is not None:
-                raise self._task.exception()  # type: ignore[misc]
-        finally:
-            starting.cancel()
-            stopped.cancel()
+            await asyncio.shield(self._task)
+        except asyncio.CancelledError:
+            await self.stop_syncing()
+            raise
 
     async def stop(self) -> None:
-        """Let the batch being handled finish, stop syncing, send held-back edits, close the connection."""
+        """Stop syncing, then close the connection."""
+        await self.stop_syncing()
+        await self.client.close()
+
+    async def stop_syncing(self) -> None:
+        """Let the batch being handled finish, then stop syncing; the connection stays for the last edits."""
         self._stopping.set()
         if self._task is not None:
             try:
@@ -188,15 +200,8 @@ class MatrixBot:
             except TimeoutError:
                 log.warning("stopping in the middle of a batch; it is handled again on the next start")
                 self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)  # run_until reported how it ended
+            await asyncio.gather(self._task, return_exceptions=True)  # serve() reported how it ended
             self._task = None
-        try:
-            async with asyncio.timeout(STOP_GRACE):  # the homeserver may be gone; the next start re-sends tallies
-                await self.runner.stop()
-        except TimeoutError:
-            log.warning("gave up sending the last tally edits; they are sent again on the next start")
-        finally:
-            await self.client.close()
 
     # ---- syncing ------------------------------------------------------------
 
@@ -381,18 +386,3 @@ class MatrixBot:
         await self.rooms.set_direct(room_id, None)
         return False
 
-
-async def run_matrix(config: Config, library: Library, store: Store, pseudonyms: Pseudonymizer) -> None:
-    """Run the bot until SIGINT or SIGTERM."""
-    bot = await MatrixBot.create(config, library, store, pseudonyms)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    signals = (signal.SIGINT, signal.SIGTERM)
-    for sig in signals:
-        loop.add_signal_handler(sig, stop.set)
-    try:
-        await bot.run_until(stop)
-    finally:
-        for sig in signals:
-            loop.remove_signal_handler(sig)
-        await bot.stop()

@@ -31,9 +31,8 @@ from adapters.matrix import content
 from adapters.matrix.reactions import ReactionBook, ReactionButton, VoteReaction
 from adapters.matrix.rooms import PLATFORM, Rooms
 from adapters.matrix.transport import MatrixTransport
-from bot.commands import parse_command
-from bot.effects import Effect, Reply, TallyChanged, VoteRecorded
-from bot.events import CommandIssued, Forget, NextPressed, Sender, Unknown, VoteCast, VoteWithdrawn
+from bot.effects import Effect, Reply, TallyChanged, UserForgotten, VoteRecorded
+from bot.events import CommandIssued, NextPressed, Sender, Unknown, VoteCast, VoteWithdrawn
 from bot.i18n import t
 from bot.pseudonym import Pseudonymizer
 from bot.richtext import plain
@@ -96,7 +95,7 @@ class Updates:
     async def _message(self, room_id: str, event: RoomMessageText) -> bool:
         if event.source.get("content", {}).get("m.relates_to", {}).get("rel_type") == "m.replace":
             return False  # an edit of an earlier line is not a new command
-        command = parse_command(event.body, PREFIX, bot_name=localpart(self.client.user_id))
+        command = self.runner.engine.commands.parse(event.body, PREFIX, bot_name=localpart(self.client.user_id))
         if command is None:
             return False
         private = self.private(room_id)
@@ -109,8 +108,8 @@ class Updates:
             await self.rooms.keep_direct(room_id)
         sender = Sender(user, controller)
         issued = CommandIssued(self.chat(room_id), sender, command, self.runner.clock(), private=private)
-        await self.runner.handle(issued, on_reply=self._answer(room_id, event.event_id))
-        if isinstance(command, Forget):
+        effects = await self.runner.handle(issued, on_reply=self._answer(room_id, event.event_id))
+        if any(isinstance(e, UserForgotten) for e in effects):
             self.book.forget(user)
             self.rooms.forgotten(user)
         return True

@@ -5,10 +5,7 @@
 - ``identity``: Telegram ids -> pseudonymous engine ids
 - ``transport``: engine messages -> Bot API calls (messages, chart photos, edits, toasts)
 - ``keyboard``: engine buttons -> inline keyboard
-- ``menu``: the command menu in bokmål and English
+- ``menu``: the command menus by scope and language, from the command table
 - ``application``: building, starting and stopping it all; long polling or a webhook
+- ``capabilities``: what Telegram can do, for the engine (no python-telegram-bot import)
 """
-
-from adapters.telegram.application import TelegramBot, build_telegram, run_telegram
-
-__all__ = ["TelegramBot", "build_telegram", "run_telegram"]

@@ -1,9 +1,10 @@
-"""Build and run the Telegram bot: python-telegram-bot's Application, the runner, and how updates arrive.
+"""Build and run the Telegram bot: python-telegram-bot's Application attached to the runner, and how updates arrive.
 
-``run_telegram`` is what ``dilemmabot run`` calls.  ``build_telegram`` gives
-the same bot without running it forever, for tests and embedding::
+``build_telegram`` gives the bot; ``dilemmabot run`` enters it (connect, attach to the runner, set the command
+menus), starts the runner, then calls :meth:`TelegramBot.serve` (long polling or a webhook)::
 
-    async with await build_telegram(config, library, store, pseudonyms) as bot:
+    async with await build_telegram(config, runner, pseudonyms) as bot:
+        await runner.start()
         await bot.start_polling()
         ...
 """
@@ -11,34 +12,29 @@ the same bot without running it forever, for tests and embedding::
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import secrets
-import signal
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from types import TracebackType
-from typing import Iterator
 from urllib.parse import urlsplit
 
 from telegram import Update
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseRateLimiter, Updater
 
+from adapters.telegram.capabilities import CAPABILITIES, TALLY_INTERVAL
 from adapters.telegram.controllers import Controllers
-from adapters.telegram.identity import trainer_ids
+from adapters.telegram.identity import PLATFORM, trainer_ids
 from adapters.telegram.menu import publish_commands
 from adapters.telegram.transport import TelegramTransport
 from adapters.telegram.updates import UpdateFeed
-from bot.cases import Library
 from bot.config import Config
+from bot.platforms import Capabilities
 from bot.pseudonym import Pseudonymizer
 from bot.runner import Runner
-from bot.store import Store
 
 log = logging.getLogger(__name__)
 
-# At most 15 tally edits a minute in one chat: inside Telegram's ~20 messages a minute per group.
-TALLY_INTERVAL = timedelta(seconds=4)
 # A 429 (RetryAfter) is waited out and the call repeated, up to this many times: flood control loses nothing.
 MAX_RETRIES = 5
 # Votes arriving together are handled together, so the store commits them in one transaction; the answers
@@ -46,38 +42,55 @@ MAX_RETRIES = 5
 CONCURRENT_UPDATES = 256
 POLL_TIMEOUT = timedelta(seconds=30)
 ALLOWED_UPDATES = (Update.MESSAGE, Update.CALLBACK_QUERY)
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+# Rights asked for by the "add me to a group" link: being an admin lets the bot see commands without @botname.
+ADMIN_RIGHTS = "pin_messages"
 
 
 @dataclass
 class TelegramBot:
-    """The Application and the runner, started and stopped together by ``async with``."""
+    """The Application, attached to the runner while inside ``async with``."""
 
     application: Application
     runner: Runner
+    transport: TelegramTransport
+    config: Config
+    capabilities: Capabilities = CAPABILITIES
 
     async def __aenter__(self) -> TelegramBot:
+        """Connect (getMe), attach to the runner with the bot's own links, set the menus, take updates."""
         await self.application.initialize()
         try:
-            await publish_commands(self.application.bot)
-            await self.runner.start()
+            name = self.application.bot.username
+            self.runner.attach(PLATFORM, self.transport, replace(
+                self.capabilities, add_to_group=f"https://t.me/{name}?startgroup=dilemmabot&admin={ADMIN_RIGHTS}",
+                selftest_link=f"https://t.me/{name}?start={{case}}"))
+            await publish_commands(self.application.bot, self.runner.engine.commands)
             await self.application.start()
         except BaseException:
-            await self.runner.stop()
             await self.application.shutdown()
             raise
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                         traceback: TracebackType | None) -> None:
-        """Stop taking updates, finish the ones in hand, send held-back tally edits, then close."""
+        """Stop taking updates, finish the ones in hand, then close (the runner's owner stops the runner)."""
         updater = self.application.updater
         if updater is not None and updater.running:
             await updater.stop()
         if self.application.running:
             await self.application.stop()
-        await self.runner.stop()
         await self.application.shutdown()
+
+    async def serve(self) -> None:
+        """Take updates until cancelled: a webhook if ``TELEGRAM_WEBHOOK_URL`` is set, else long polling."""
+        if self.config.telegram_webhook_url:
+            await self.start_webhook(self.config.telegram_webhook_url, self.config.telegram_webhook_listen)
+            how = f"webhook on {self.config.telegram_webhook_listen}"
+        else:
+            await self.start_polling()
+            how = "long polling"
+        log.info("Telegram bot @%s is running (%s)", self.application.bot.username, how)
+        await asyncio.Event().wait()
 
     @property
     def _updater(self) -> Updater:
@@ -109,12 +122,13 @@ def parse_listen(listen: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
-async def build_telegram(config: Config, library: Library, store: Store, pseudonyms: Pseudonymizer, *,
+async def build_telegram(config: Config, runner: Runner, pseudonyms: Pseudonymizer, *,
                          tally_interval: timedelta = TALLY_INTERVAL,
                          rate_limiter: BaseRateLimiter | None = None) -> TelegramBot:
-    """The Application with our handlers, and a runner restored from ``store``; nothing is started yet."""
+    """The Application with our handlers, to serve ``runner``; nothing is connected until ``async with``."""
     if not config.telegram_token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    quiet_http_logs()
     builder = (ApplicationBuilder().token(config.telegram_token)
                .rate_limiter(rate_limiter or AIORateLimiter(max_retries=MAX_RETRIES))
                .concurrent_updates(CONCURRENT_UPDATES))
@@ -122,36 +136,13 @@ async def build_telegram(config: Config, library: Library, store: Store, pseudon
         builder = builder.base_url(f"{config.telegram_base_url.rstrip('/')}/bot")
     application = builder.build()
     transport = TelegramTransport(application.bot, pseudonyms)
-    runner = await Runner.create(library, store, transport, tally_interval, default_lang=config.lang)
     feed = UpdateFeed(runner, transport, pseudonyms, Controllers(trainer_ids(config.trainers)))
     application.add_handlers(feed.handlers())
-    return TelegramBot(application, runner)
+    return TelegramBot(application, runner, transport, config, replace(CAPABILITIES, edit_interval=tally_interval))
 
 
-async def run_telegram(config: Config, library: Library, store: Store, pseudonyms: Pseudonymizer, *,
-                       poll_interval: float = 0.0, poll_timeout: timedelta = POLL_TIMEOUT) -> None:
-    """Run until SIGINT or SIGTERM: a webhook if ``TELEGRAM_WEBHOOK_URL`` is set, else long polling."""
-    stop = asyncio.Event()
-    with _stop_on_signals(stop):  # first, so a signal during start-up also ends in a clean stop
-        async with await build_telegram(config, library, store, pseudonyms) as bot:
-            if config.telegram_webhook_url:
-                await bot.start_webhook(config.telegram_webhook_url, config.telegram_webhook_listen)
-                how = f"webhook on {config.telegram_webhook_listen}"
-            else:
-                await bot.start_polling(poll_interval, poll_timeout)
-                how = "long polling"
-            log.info("Telegram bot @%s is running (%s)", bot.application.bot.username, how)
-            await stop.wait()
-            log.info("stopping the Telegram bot")
-
-
-@contextlib.contextmanager
-def _stop_on_signals(stop: asyncio.Event) -> Iterator[None]:
-    loop = asyncio.get_running_loop()
-    for sig in STOP_SIGNALS:
-        loop.add_signal_handler(sig, stop.set)
-    try:
-        yield
-    finally:
-        for sig in STOP_SIGNALS:
-            loop.remove_signal_handler(sig)
+def quiet_http_logs() -> None:
+    """httpx logs every request URL, and a Bot API URL holds the token; python-telegram-bot logs whole updates
+    (user ids, names, texts) at DEBUG.  Neither goes below WARNING / INFO, whatever the root level."""
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("telegram").setLevel(max(logging.INFO, logging.getLogger().getEffectiveLevel()))

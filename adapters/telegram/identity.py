@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Chat, User
+from telegram import Chat, Message, User
 from telegram.constants import ChatType
 
 from bot.pseudonym import Pseudonymizer
@@ -29,6 +29,17 @@ def chat_key(pseudonyms: Pseudonymizer, chat: Chat) -> str:
 
 def user_key(pseudonyms: Pseudonymizer, user: User) -> str:
     return pseudonyms.user(PLATFORM, user.id)
+
+
+def sender_key(pseudonyms: Pseudonymizer, message: Message) -> str | None:
+    """Who wrote ``message``.  An anonymous admin or a channel writes as a chat (``sender_chat``), and Telegram
+    shows them all as one placeholder user: they get a pseudonym of their own per group, so one group's
+    anonymous admin is never taken for another's (``/forget`` in one group must not touch the other)."""
+    if message.sender_chat is not None:
+        return pseudonyms.user(PLATFORM, f"{message.chat.id}/{message.sender_chat.id}")
+    if message.from_user is None:
+        return None
+    return user_key(pseudonyms, message.from_user)
 
 
 def trainer_ids(trainers: frozenset[str]) -> frozenset[int]:

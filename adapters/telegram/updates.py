@@ -12,23 +12,17 @@ from telegram import CallbackQuery, MaybeInaccessibleMessage, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from adapters.telegram.controllers import Controllers
-from adapters.telegram.identity import chat_key, is_private, user_key
+from adapters.telegram.identity import PLATFORM, chat_key, is_private, sender_key, user_key
 from adapters.telegram.transport import TelegramTransport
 from bot.buttons import decode
-from bot.commands import parse_command
 from bot.effects import Reply
-from bot.events import (
-    CloseVoting, CommandIssued, NextPart, NextPressed, Schedule, Sender, SetLanguage, SetTimezone, StartRound,
-    StopRound, Unschedule, VoteCast,
-)
+from bot.events import ChatMoved, CommandIssued, NextPressed, Sender, VoteCast
 from bot.i18n import t
 from bot.pseudonym import Pseudonymizer
 from bot.richtext import to_plain
 from bot.runner import Runner
 
 PREFIX = "/"
-# Only these ask Telegram who administers the group; everything else (votes included) needs no lookup.
-NEEDS_CONTROL = (StartRound, CloseVoting, NextPart, StopRound, Schedule, Unschedule, SetLanguage, SetTimezone)
 
 
 class UpdateFeed:
@@ -45,22 +39,33 @@ class UpdateFeed:
         return [
             # New messages starting with a command; edited messages and channel posts are not commands to us.
             MessageHandler(filters.UpdateType.MESSAGE & filters.COMMAND, self.on_command),
+            # A group upgraded to a supergroup: the old chat's last message names the new id.
+            MessageHandler(filters.StatusUpdate.MIGRATE, self.on_migrate),
             CallbackQueryHandler(self.on_button),
         ]
 
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.message
-        if message is None or message.text is None or message.from_user is None:
+        if message is None or message.text is None:
             return
-        command = parse_command(message.text, PREFIX, context.bot.username)
-        if command is None:  # addressed to another bot
+        user = sender_key(self.pseudonyms, message)
+        command = self.runner.engine.commands.parse(message.text, PREFIX, context.bot.username)
+        if command is None or user is None:  # addressed to another bot, or nobody to answer
             return
         private = is_private(message.chat)
-        controller = private or (isinstance(command, NEEDS_CONTROL)
+        # Only commands that need control ask Telegram who administers the group; votes and the rest need no look-up.
+        controller = private or (self.runner.engine.commands.needs_control(command)
                                  and await self.controllers.controls(context.bot, message))
-        sender = Sender(user_key(self.pseudonyms, message.from_user), controller)
-        event = CommandIssued(chat_key(self.pseudonyms, message.chat), sender, command, self.runner.clock(), private)
+        event = CommandIssued(chat_key(self.pseudonyms, message.chat), Sender(user, controller), command,
+                              self.runner.clock(), private)
         await self.runner.handle(event, on_reply=lambda reply: self.transport.reply(reply, message.message_id))
+
+    async def on_migrate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.message
+        if message is None or message.migrate_to_chat_id is None:
+            return  # the new supergroup's own "migrated from" message: the old one carries the move
+        old = chat_key(self.pseudonyms, message.chat)
+        await self.runner.handle(ChatMoved(old, self.pseudonyms.chat(PLATFORM, message.migrate_to_chat_id)))
 
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query

@@ -379,10 +379,9 @@ def test_plays_to_the_end(case_id, lang):
     from bot.cases import load_library
     from bot.effects import Post, Reply, RoundFinished
     from bot.engine import Engine
-    from bot.events import (
-        CloseVoting, CommandIssued, NextPart, NextPressed, Sender, SetLanguage, ShowReferences, StartRound,
-        VoteCast,
-    )
+    from bot.engine.chats import SetLanguage
+    from bot.engine.rounds import CloseVoting, NextPart, ShowReferences, StartRound
+    from bot.events import CommandIssued, NextPressed, Sender, VoteCast
     from bot.richtext import to_plain
 
     library = load_library(DILEMMAS)
@@ -411,7 +410,7 @@ def test_plays_to_the_end(case_id, lang):
         for voter in range(6):
             if part.options:
                 option = part.options[voter % len(part.options)].key
-                run(VoteCast(chat, Sender(f"u{voter}"), engine.active[chat], number, option, tick()))
+                run(VoteCast(chat, Sender(f"u{voter}"), engine.running(chat).id, number, option, tick()))
         refs = run(CommandIssued(chat, trainer, ShowReferences(), tick()))
         for ref in part.references:
             assert ref.summary.get(lang) in to_plain(refs[0].text)
@@ -425,12 +424,12 @@ def test_plays_to_the_end(case_id, lang):
         finished = any(isinstance(e, RoundFinished) for e in effects)
         shown = " ".join(to_plain(e.text) for e in effects if isinstance(e, Post))
         assert finished == (number == len(case.parts))
-    assert finished and chat not in engine.active
+    assert finished and engine.running(chat) is None
 
     # the same case as a private self-test, answered part by part with the buttons
     me, dm = Sender("solo"), "console:dm"
     effects = run(CommandIssued(dm, me, StartRound(case_id), tick(), private=True))
-    round_id = engine.active[dm]
+    round_id = engine.running(dm).id
     for number, part in enumerate(case.parts, 1):
         if part.options:
             run(VoteCast(dm, me, round_id, number, part.options[0].key, tick()))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -10,6 +11,7 @@ from bot.cases import BUILTIN_OPTIONS, Case, Library, Localized, Part, Point, Re
 from bot.effects import Effect, Post, Reply
 from bot.engine import Engine
 from bot.events import Command, CommandIssued, Sender, Tick, VoteCast
+from bot.platforms import Capabilities, Platforms
 from bot.ratelimit import RateLimiter
 from bot.richtext import to_plain
 
@@ -54,9 +56,14 @@ class Driver:
         return self.engine.handle(Tick(self.now))
 
 
-def new_engine(library: Library | None = None) -> Engine:
+# Chats "test:..." behave like the console: a typed vote stands for a button press.
+TEST_PLATFORM = Capabilities(typed_votes=True)
+
+
+def new_engine(library: Library | None = None, **options: object) -> Engine:
     # generous limits: rate limiting has its own tests
-    return Engine(library or make_library(), user_limit=RateLimiter(1000, 1000), chat_limit=RateLimiter(1000, 1000))
+    return Engine(library or make_library(), platforms=Platforms({"test": TEST_PLATFORM}),
+                  user_limit=RateLimiter(1000, 1000), chat_limit=RateLimiter(1000, 1000), **options)
 
 
 @pytest.fixture
@@ -74,3 +81,23 @@ def replies(effects: list[Effect]) -> list[Reply]:
 
 def of(effects: list[Effect], kind: type) -> list:
     return [e for e in effects if isinstance(e, kind)]
+
+
+_TALLY = re.compile(r"^\S+ (?P<label>.+?)\s+[█░]+\s+(?P<count>\d+ \(\d+ %\))$")
+
+
+def tally_lines(text: str, label: str) -> list[str]:
+    """Every bar line for option ``label`` in ``text``, as ``"2 (67 %)"``, in order."""
+    found = []
+    for line in text.splitlines():
+        match = _TALLY.match(line.strip())
+        if match and match["label"] == label:
+            found.append(match["count"])
+    return found
+
+
+def tally_line(text: str, label: str) -> str:
+    """The one bar line for ``label`` in ``text`` (fails if there is not exactly one)."""
+    lines = tally_lines(text, label)
+    assert len(lines) == 1, (label, lines, text)
+    return lines[0]

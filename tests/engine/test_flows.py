@@ -5,16 +5,17 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.effects import (
-    ChatSettingsChanged, PartClosed, PartOpened, Post, RoundFinished, RoundStarted, ScheduleDeleted,
+    ChatSettingsChanged, Edit, PartClosed, PartOpened, Post, Reply, RoundFinished, RoundStarted, ScheduleDeleted,
     ScheduleSaved, TallyChanged, UserForgotten, VoteRecorded,
 )
 from bot.engine import Engine
-from bot.events import (
-    CloseVoting, Forget, ListSchedules, NextPart, NextPressed, Schedule, SelfTest, Sender, SetLanguage, SetTimezone,
-    ShowResults, StartRound, Unschedule, Vote,
-)
+from bot.engine.chats import Forget, SetLanguage, SetTimezone
+from bot.engine.rounds import CloseVoting, NextPart, ShowResults, StartRound, Vote
+from bot.engine.schedules import ListSchedules, Schedule, Unschedule
+from bot.engine.selftest import SelfTest
+from bot.events import NextPressed, OverallChanged, Sender
 
-from .conftest import Driver, new_engine, of, replies, texts
+from .conftest import Driver, new_engine, of, replies, tally_lines, texts
 
 G = "test:group"
 DM = "test:p:alice"
@@ -44,7 +45,7 @@ def test_schedule_opens_at_when_and_closes_at_until_with_results(drive: Driver) 
     closed = drive.tick()
     assert of(closed, PartClosed) and "Fristen er ute" in texts(closed)[0]
     assert "1 (100 %)" in texts(closed)[0]
-    assert drive.engine.rounds[rid].voting_open is False
+    assert drive.engine.round(rid).voting_open is False
 
 
 def test_reminder_half_way_is_posted_once_with_the_vote_count(drive: Driver) -> None:
@@ -69,8 +70,8 @@ def test_restart_after_missed_deadline_acts_on_start_and_says_it_was_late(drive:
     drive.vote(G, "alice", rid, 1, "red")
     # The bot goes down; a new engine is built from the same state (as the store would restore it).
     old = drive.engine
-    restarted = Engine(old.library, old.rounds.values(), old.settings, old.schedules.values(),
-                       user_limit=old.user_limit, chat_limit=old.chat_limit)
+    restarted = Engine(old.library, platforms=old.platforms, rounds=old.live_rounds(), settings=old.settings,
+                       schedules=old.schedules_of(G), user_limit=old.user_limit, chat_limit=old.chat_limit)
     drive.engine = restarted
     drive.advance(hours=3)  # deadline was 2 hours ago
     effects = drive.tick()
@@ -84,7 +85,7 @@ def test_missed_opening_and_deadline_opens_without_deadline(drive: Driver) -> No
     effects = drive.tick()
     assert of(effects, RoundStarted) and of(effects, PartOpened)[0].closes_at is None
     assert "frakoblet" in texts(effects)[0]
-    assert of(effects, ScheduleSaved)[0].state == "missed"
+    assert of(effects, ScheduleSaved)[0].phase == "missed" and drive.engine.schedules_of(G) == []
 
 
 def test_late_opening_says_so(drive: Driver) -> None:
@@ -99,12 +100,13 @@ def test_bad_times_get_a_clear_message_with_an_example(drive: Driver) -> None:
     assert replies(effects)[0].refused and "Eksempel" in replies(effects)[0].text[0].text
     effects = schedule(drive, "in 2h", "in 1h")
     assert replies(effects)[0].refused and "etter starten" in replies(effects)[0].text[0].text
-    assert drive.engine.schedules == {}
+    assert drive.engine.schedules_of(G) == []
 
 
 def test_schedules_belong_in_groups(drive: Driver) -> None:
     effects = drive.cmd(DM, "alice", Schedule("tre", "in 1h"), private=True)
-    assert replies(effects)[0].refused and drive.engine.schedules == {}
+    assert replies(effects)[0].refused and drive.engine.schedules_of(DM) == []
+    assert "brukes i en gruppe" in replies(effects)[0].text[0].text
 
 
 def test_list_and_unschedule(drive: Driver) -> None:
@@ -113,7 +115,7 @@ def test_list_and_unschedule(drive: Driver) -> None:
     assert "25.11.2026 09:00" in "".join(s.text for s in listing.text)
     assert replies(drive.cmd(G, "x", Unschedule(number)))[0].refused  # not a controller
     effects = drive.cmd(G, "trainer", Unschedule(number), controller=True)
-    assert of(effects, ScheduleDeleted) and drive.engine.schedules == {}
+    assert of(effects, ScheduleDeleted) and drive.engine.schedules_of(G) == []
     assert replies(drive.cmd(G, "trainer", Unschedule(number), controller=True))[0].refused
 
 
@@ -137,7 +139,7 @@ def test_timer_closes_each_part_and_advances_unattended(drive: Driver) -> None:
     for _ in range(4):  # part 2 closes, part 3 opens, part 3 closes, summary
         drive.advance(minutes=3)
         drive.tick()
-    assert drive.engine.rounds[rid].finished
+    assert drive.engine.round(rid).finished
 
 
 def test_selftest_only_in_private_chat(drive: Driver) -> None:
@@ -153,15 +155,16 @@ def _group_votes(drive: Driver, voters: int, option: str = "red") -> None:
     drive.cmd(G, "trainer", CloseVoting(), controller=True)
 
 
-def test_selftest_hides_others_below_five_and_shows_them_at_five() -> None:
-    for others, shown in ((4, False), (5, True)):
+def test_selftest_hides_the_overall_split_below_five_and_shows_it_at_five() -> None:
+    for answers, shown in ((4, False), (5, True)):
         drive = Driver(new_engine())
-        _group_votes(drive, others)
+        drive.engine.handle(OverallChanged("tre", 1, {"red": answers - 1, "green": 1}))  # as the store reports it
         rid = of(drive.cmd(DM, "alice", SelfTest("tre"), private=True), RoundStarted)[0].round_id
         effects = drive.vote(DM, "alice", rid, 1, "green")
         result = texts(effects)[0]
-        assert ("Slik svarte andre (5)" in result) is shown
-        assert ("vises når minst 5 andre har svart (nå 4)" in result) is not shown
+        assert ("Slik har alle svart så langt (5)" in result) is shown
+        assert (tally_lines(result, "Rødt lys") == ["4 (80 %)"]) is shown
+        assert ("vises når minst 5 har svart (nå 4)" in result) is not shown
         assert "en punkt 1" in result  # discussion points after each vote
         assert of(effects, Post)[0].buttons[0].label.startswith("Neste del")
 
@@ -178,14 +181,7 @@ def test_selftest_plays_at_own_pace_to_a_summary(drive: Driver) -> None:
     assert of(effects, RoundFinished) and "du: 🟢 Grønt lys" in summary and "Selvtesten er ferdig" in summary
 
 
-def test_selftest_votes_count_in_the_overall_split(drive: Driver) -> None:
-    _group_votes(drive, 5, "red")
-    rid = of(drive.cmd(DM, "alice", SelfTest("tre"), private=True), RoundStarted)[0].round_id
-    drive.vote(DM, "alice", rid, 1, "green")
-    assert drive.engine.overall("tre", 1) == ({"red": 5, "green": 1}, 6)
-
-
-def test_forget_deletes_votes_everywhere_and_tallies_are_recomputed(drive: Driver) -> None:
+def test_forget_deletes_votes_everywhere_and_shows_nothing_to_any_group(drive: Driver) -> None:
     rid = of(drive.cmd(G, "trainer", StartRound("tre"), controller=True), RoundStarted)[0].round_id
     drive.vote(G, "alice", rid, 1, "red")
     drive.vote(G, "bob", rid, 1, "red")
@@ -194,14 +190,15 @@ def test_forget_deletes_votes_everywhere_and_tallies_are_recomputed(drive: Drive
     st = of(drive.cmd(DM, "alice", SelfTest("tre"), private=True), RoundStarted)[0].round_id
     drive.vote(DM, "alice", st, 1, "red")
 
-    effects = drive.cmd(G, "alice", Forget())
-    assert of(effects, UserForgotten) == [UserForgotten("alice")]
-    assert "Slettet 3 stemmer" in replies(effects)[0].text[0].text
-    assert drive.engine.rounds[rid].parts[0].votes == {"bob": "red"}  # closed part recomputed
-    assert drive.engine.rounds[rid].parts[1].votes == {}
-    assert st not in drive.engine.rounds  # her self-test is gone too
-    assert of(effects, TallyChanged)  # the open part's live count is refreshed
-    assert "ingen stemmer" in replies(drive.cmd(G, "alice", Forget()))[0].text[0].text
+    refused = drive.cmd(G, "alice", Forget())  # in the group: not here, and nothing deleted
+    assert replies(refused)[0].refused and not of(refused, UserForgotten)
+    effects = drive.cmd(DM, "alice", Forget(), private=True)
+    assert of(effects, UserForgotten) == [UserForgotten("alice", DM)]
+    assert [m.chat for m in effects if isinstance(m, (Post, Edit, Reply, TallyChanged))] == [DM]  # no group sees it
+    assert drive.engine.round(rid).parts[0].votes == {"bob": "red"}
+    assert drive.engine.round(rid).parts[0].tally(("red", "green")) == {"red": 2, "green": 0}  # as the group saw it
+    assert drive.engine.round(rid).parts[1].votes == {}  # the open part lost her vote, silently
+    assert drive.engine.round(st) is None and drive.engine.running(DM) is None  # her self-test is gone too
 
 
 def test_language_switch_changes_every_text(drive: Driver) -> None:
@@ -225,7 +222,7 @@ def test_vote_withdrawn_removes_only_the_matching_vote(drive: Driver) -> None:
     assert drive.engine.handle(VoteWithdrawn(G, Sender("alice"), rid, 1, "red", drive.now)) == []
     effects = drive.engine.handle(VoteWithdrawn(G, Sender("alice"), rid, 1, "green", drive.now))
     assert of(effects, VoteRecorded)[0].option is None
-    assert drive.engine.rounds[rid].parts[0].votes == {}
+    assert drive.engine.round(rid).parts[0].votes == {}
 
 
 def test_results_after_selftest_show_the_person_and_overall(drive: Driver) -> None:
@@ -239,5 +236,5 @@ def test_vote_command_in_selftest_and_next_command(drive: Driver) -> None:
     rid = of(drive.cmd(DM, "alice", SelfTest("tre"), private=True), RoundStarted)[0].round_id
     assert replies(drive.cmd(DM, "alice", NextPart(), private=True))[0].refused
     drive.cmd(DM, "alice", Vote("2"), private=True)
-    assert drive.engine.rounds[rid].parts[0].votes == {"alice": "green"}
+    assert drive.engine.round(rid).parts[0].votes == {"alice": "green"}
     assert of(drive.cmd(DM, "alice", NextPart(), private=True), PartOpened)[0].part == 2

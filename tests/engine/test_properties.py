@@ -9,14 +9,16 @@ two groups and the users' private chats, with a fake clock.  After every event:
   option of its part (one vote per user per part: the engine keeps ``user -> option``, the store
   has that as its primary key);
 - a part that is closed (or left behind) never changes again, except that ``/forget`` removes the
-  forgetting user's votes from it (the documented exception), and a user's self-test rounds go
-  with them; everything else stays exactly as it was;
-- the tallies shown (live edit "votes so far", the chart after closing) and ``PartState.counts``
-  equal the votes;
+  forgetting user's votes from it (the documented exception) while the split its chat saw stays as it
+  was; a user's self-test rounds go with them; everything else stays exactly as it was;
+- ``/forget`` and self-test answers never produce a message in a group;
+- the live count edit shows how many voted and never the split; the chart after closing shows the
+  split frozen at close, which equals the votes at that moment;
 - the records emitted so far, applied to a model, give the engine's votes.
 
 At the end, the records are committed to a fresh SQLite store (``Store.commit``, concurrently, so
-group commit batches them) and ``Store.load`` gives the same rounds, parts and votes.
+group commit batches them); ``Store.load`` gives the same live rounds, parts and votes, and each
+chat's latest finished round reads back as the engine holds it.
 """
 
 from __future__ import annotations
@@ -32,21 +34,22 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.effects import (
-    Edit, PartClosed, PartOpened, Post, Reply, RoundFinished, RoundStarted, UserForgotten, VoteRecorded, records,
+    Edit, PartClosed, PartOpened, Post, Reply, RoundFinished, RoundStarted, TallyChanged, UserForgotten, VoteRecorded,
+    records,
 )
 from bot.engine import Engine
-from bot.events import (
-    CloseVoting, CommandIssued, Forget, NextPart, NextPressed, SelfTest, Sender, StartRound, StopRound, Tick, Vote,
-    VoteCast, VoteWithdrawn,
-)
+from bot.engine.chats import Forget
+from bot.engine.rounds import CloseVoting, NextPart, StartRound, StopRound, Vote
+from bot.engine.selftest import SelfTest
+from bot.events import CommandIssued, NextPressed, Sender, Tick, VoteCast, VoteWithdrawn
 from bot.i18n import t
 from bot.model import Round
+from bot.platforms import Platforms
+from bot.ratelimit import RateLimiter
 from bot.richtext import to_plain
 from bot.store import Store
 
-from bot.ratelimit import RateLimiter
-
-from .conftest import T0, make_library
+from .conftest import T0, TEST_PLATFORM, make_library
 
 LIBRARY = make_library()
 GROUPS = ("test:g1", "test:g2")
@@ -96,8 +99,8 @@ def _target(engine: Engine, chat: str, target: tuple) -> tuple[int, int]:
     """(round id, part) named by a press: resolved against the engine, or raw."""
     if target[0] == "raw":
         return target[1], target[2]
-    rid = engine.active.get(chat, engine.latest.get(chat, 0))
-    current = engine.rounds[rid].current if rid in engine.rounds else 1
+    rnd = engine.latest(chat)
+    rid, current = (rnd.id, rnd.current) if rnd is not None else (0, 1)
     return rid, current if target[0] == "live" else current - 1
 
 
@@ -122,7 +125,7 @@ def _event(engine: Engine, action: tuple, now) -> CommandIssued | VoteCast | Vot
         rid, part = _target(engine, chat, action[3])
         option = action[4]
         if option == "mine":
-            rnd = engine.rounds.get(rid)
+            rnd = engine.round(rid)
             option = rnd.parts[part - 1].votes.get(user, "red") if rnd and 1 <= part <= len(rnd.parts) else "red"
         return VoteWithdrawn(chat, Sender(user), rid, part, option, now)
     if kind == "nextpress":
@@ -142,11 +145,23 @@ def _keys(rnd: Round, number: int) -> tuple[str, ...]:
     return tuple(o.key for o in LIBRARY.cases[rnd.case_id].parts[number - 1].options)
 
 
+def _held(engine: Engine) -> dict[int, Round]:
+    """The rounds the engine holds: running ones, and each recent chat's latest finished one."""
+    return {rnd.id: rnd for rnd in [*engine.live_rounds(), *engine.finished.values()]}
+
+
+@dataclass
+class Closed:
+    votes: dict[str, str]
+    closed_at: object
+    counts: dict[str, int]
+
+
 @dataclass
 class Session:
     engine: Engine
     now = T0
-    frozen: dict[PartId, tuple[dict[str, str], object]] = field(default_factory=dict)  # votes, closed_at
+    frozen: dict[PartId, Closed] = field(default_factory=dict)
     model: dict[PartId, dict[str, str]] = field(default_factory=dict)  # votes rebuilt from the records
     batches: list[list] = field(default_factory=list)  # each event's records, for the store replay
 
@@ -154,8 +169,7 @@ class Session:
         if action[0] == "tick":
             self.now += timedelta(seconds=action[1])
         event = _event(self.engine, action, self.now)
-        before = set(self.engine.rounds)
-        selftests_before = {rid: rnd.selftest_of for rid, rnd in self.engine.rounds.items()}
+        before = _held(self.engine)
         effects = self.engine.handle(event)  # must not raise
         self.batches.append(records(effects))
         sender = None if isinstance(event, Tick) else event.sender.user
@@ -174,16 +188,25 @@ class Session:
                      and not self._selftest(e.round_id)]
             assert not moved, f"{event} by a non-controller moved a group round: {moved}"
 
-        # rounds only vanish when their owner forgets themselves
-        for rid in before - set(self.engine.rounds):
-            assert forgot is not None and selftests_before[rid] == forgot, (event, rid)
+        # forgetting (and answering a self-test) shows nothing in any group
+        if forgot is not None or (isinstance(event, (VoteCast, CommandIssued)) and event.chat.startswith("test:dm-")):
+            shown = [e for e in effects if isinstance(e, (Post, Edit, Reply, TallyChanged))]
+            assert all(m.chat == event.chat for m in shown), (event, shown)
+
+        # rounds only leave memory when their owner forgets themselves, or as history once finished
+        after = _held(self.engine)
+        for rid in set(before) - set(after):
+            gone = before[rid]
+            forgotten = forgot is not None and (gone.selftest_of == forgot or gone.chat == event.chat)
+            newer = self.engine.latest(gone.chat)
+            assert forgotten or (gone.finished and newer is not None and newer.id > rid), (event, rid)
 
         self._apply_to_model(effects, forgot)
         self._check_state(forgot)
         self._check_tallies(effects)
 
     def _selftest(self, round_id: int) -> bool:
-        rnd = self.engine.rounds.get(round_id)
+        rnd = self.engine.round(round_id)
         return rnd is None or rnd.selftest_of is not None
 
     def _apply_to_model(self, effects: list, forgot: str | None) -> None:
@@ -197,26 +220,28 @@ class Session:
             elif isinstance(e, UserForgotten):
                 for votes in self.model.values():
                     votes.pop(e.user, None)
-        for key in [k for k in self.model if k[0] not in self.engine.rounds]:
+        held = _held(self.engine)
+        for key in [k for k in self.model if k[0] not in held]:
             del self.model[key]
 
     def _check_state(self, forgot: str | None) -> None:
-        if forgot is not None:  # the documented exception: their votes go, nothing else
-            for votes, _ in self.frozen.values():
-                votes.pop(forgot, None)
-        for key in [k for k in self.frozen if k[0] not in self.engine.rounds]:
+        if forgot is not None:  # the documented exception: their votes go, the split their chat saw stays
+            for closed in self.frozen.values():
+                closed.votes.pop(forgot, None)
+        held = _held(self.engine)
+        for key in [k for k in self.frozen if k[0] not in held]:
             del self.frozen[key]
         live: dict[PartId, dict[str, str]] = {}
-        for rid, rnd in self.engine.rounds.items():
+        for rid, rnd in held.items():
             case = LIBRARY.cases[rnd.case_id]
             assert 1 <= len(rnd.parts) <= len(case.parts)
-            assert self.engine.active.get(rnd.chat) == rid or rnd.finished
+            assert self.engine.running(rnd.chat) is rnd or rnd.finished
             for number, state in enumerate(rnd.parts, 1):
                 keys = _keys(rnd, number)
                 assert set(state.votes.values()) <= set(keys), (rid, number, state.votes)
-                counts = state.counts(keys)
-                assert counts == {k: Counter(state.votes.values())[k] for k in keys}
-                assert sum(counts.values()) == len(state.votes)
+                counts = state.tally(keys)
+                if state.open:
+                    assert counts == {k: Counter(state.votes.values())[k] for k in keys}
                 if not keys:
                     assert not state.votes
                 if state.votes:
@@ -224,12 +249,14 @@ class Session:
                 if _frozen(rnd, number):
                     seen = self.frozen.get((rid, number))
                     if seen is None:
-                        self.frozen[(rid, number)] = (dict(state.votes), state.closed_at)
+                        assert counts == {k: Counter(state.votes.values())[k] for k in keys}, "frozen split != votes"
+                        self.frozen[(rid, number)] = Closed(dict(state.votes), state.closed_at, counts)
                     else:
-                        assert state.votes == seen[0], f"closed part r{rid}p{number} changed"
-                        assert state.closed_at == seen[1], f"closed part r{rid}p{number} reopened or re-closed"
-        for chat, rid in self.engine.active.items():
-            assert rid in self.engine.rounds and self.engine.rounds[rid].chat == chat
+                        assert state.votes == seen.votes, f"closed part r{rid}p{number} changed"
+                        assert state.closed_at == seen.closed_at, f"closed part r{rid}p{number} reopened or re-closed"
+                        assert counts == seen.counts, f"the split of closed part r{rid}p{number} changed"
+        for rnd in self.engine.live_rounds():
+            assert self.engine.running(rnd.chat) is rnd
         model = {k: v for k, v in self.model.items() if v}
         assert model == live, "the records do not rebuild the engine's votes"
 
@@ -238,16 +265,20 @@ class Session:
         for e in effects:
             if isinstance(e, PartClosed):
                 closed = (e.round_id, e.part)
-            if isinstance(e, Edit) and not e.final:
-                rid, number = (int(x) for x in e.key[1:].split("p"))
-                state = self.engine.rounds[rid].parts[number - 1]
+            if isinstance(e, TallyChanged):  # rendered as the outbox sends it: the count as it is then
+                edit = self.engine.tally(e.round_id)
+                if edit is None:
+                    continue
+                state = self.engine.round(e.round_id).parts[-1]
+                text = to_plain(edit.text)
                 shown = t(self.engine.lang(e.chat), "part.votes_so_far", count=len(state.votes))
-                assert shown in to_plain(e.text), (shown, to_plain(e.text))
+                assert shown in text and "%" not in text and "█" not in text, text  # the count, never the split
             if isinstance(e, Post) and e.chart is not None:
                 assert closed is not None, "a chart without a closed part"
                 rid, number = closed
-                rnd = self.engine.rounds[rid]
-                counts = rnd.parts[number - 1].counts(_keys(rnd, number))
+                rnd = self.engine.round(rid)
+                counts = self.frozen[(rid, number)].counts if (rid, number) in self.frozen else \
+                    rnd.parts[number - 1].tally(_keys(rnd, number))
                 assert [bar.count for bar in e.chart.bars] == [counts[k] for k in _keys(rnd, number)]
 
 
@@ -257,25 +288,32 @@ async def _replay(batches: list[list], engine: Engine) -> None:
         try:
             await asyncio.gather(*(store.commit(batch) for batch in batches))  # queued in order, group-committed
             snapshot = await store.load()
+            finished = {chat: await store.latest_round(chat) for chat in engine.finished}
         finally:
             await store.close()
     loaded = {r.id: r for r in snapshot.rounds}
-    assert set(loaded) == set(engine.rounds)
-    for rid, rnd in engine.rounds.items():
+    assert set(loaded) == {r.id for r in engine.live_rounds()}
+    for chat, rnd in engine.finished.items():
+        latest = finished[chat]
+        if engine.running(chat) is None:
+            assert latest is not None and latest.id == rnd.id
+        loaded.setdefault(rnd.id, rnd if latest is None or latest.id != rnd.id else latest)
+    for rid, rnd in _held(engine).items():
         got = loaded[rid]
         assert (got.chat, got.case_id, got.selftest_of, got.timer) == (rnd.chat, rnd.case_id, rnd.selftest_of, rnd.timer)
         assert (got.finished_at, got.advance_at) == (rnd.finished_at, rnd.advance_at), rid
         assert [(p.opened_at, p.closes_at, p.closed_at) for p in got.parts] == \
                [(p.opened_at, p.closes_at, p.closed_at) for p in rnd.parts], rid
         assert [p.votes for p in got.parts] == [p.votes for p in rnd.parts], rid
-    restored = Engine(LIBRARY, snapshot.rounds, snapshot.settings, snapshot.schedules)
-    assert restored.active == engine.active
+        assert [p.counts for p in got.parts] == [p.counts for p in rnd.parts], rid
+    restored = Engine(LIBRARY, rounds=snapshot.rounds, settings=snapshot.settings, schedules=snapshot.schedules)
+    assert restored.running_in == engine.running_in
 
 
 def new_engine(library=LIBRARY) -> Engine:
     """Generous limits (rate limiting has its own tests), set after construction: ``Engine(...,
     user_limit=RateLimiter(...))`` drops an empty limiter for the default (see test_abuse)."""
-    engine = Engine(library)
+    engine = Engine(library, platforms=Platforms({"test": TEST_PLATFORM}))
     engine.user_limit = RateLimiter(1000, 1000)
     engine.chat_limit = RateLimiter(1000, 1000)
     return engine
@@ -299,7 +337,7 @@ def test_random_sessions_keep_the_invariants_and_replay_from_the_store(session: 
 @given(sessions)
 def test_invariants_hold_with_production_rate_limits(session: list[tuple]) -> None:
     # the default limits drop or refuse some events; whatever gets through must still add up
-    _play(Engine(LIBRARY), session)
+    _play(Engine(LIBRARY, platforms=Platforms({"test": TEST_PLATFORM})), session)
 
 
 @settings(max_examples=60, deadline=None)
@@ -316,8 +354,8 @@ def test_one_counted_vote_per_user_whatever_the_presses(presses: list[tuple[str,
         else:
             engine.handle(VoteCast("test:g1", Sender(user), 1, 1, option, T0))
             expected[user] = option
-    assert engine.rounds[1].parts[0].votes == expected
-    assert engine.rounds[1].parts[0].counts(("red", "green")) == {
+    assert engine.round(1).parts[0].votes == expected
+    assert engine.round(1).parts[0].tally(("red", "green")) == {
         k: sum(1 for v in expected.values() if v == k) for k in ("red", "green")}
 
 

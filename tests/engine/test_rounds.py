@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from bot.effects import Edit, PartClosed, PartOpened, Post, RoundFinished, RoundStarted, TallyChanged, VoteRecorded
-from bot.events import (
-    CloseVoting, Help, ListCases, NextPart, ShowReferences, ShowResults, StartRound, StopRound, Unknown, Vote,
-)
+from bot.engine.rounds import CloseVoting, NextPart, ShowReferences, ShowResults, StartRound, StopRound, Vote
+from bot.engine.chats import Help, ListCases, SetLanguage
+from bot.events import Unknown
+from bot.platforms import Capabilities
+from bot.richtext import to_plain
 
-from .conftest import Driver, of, replies, texts
+from .conftest import Driver, of, replies, tally_line, texts
 
 G = "test:group"
 G2 = "test:other"
@@ -41,7 +43,7 @@ def test_double_vote_counts_once(drive: Driver) -> None:
     drive.vote(G, "alice", rid, 1, "red")
     again = drive.vote(G, "alice", rid, 1, "red")
     assert of(again, VoteRecorded) == [] and "allerede" in replies(again)[0].text[0].text
-    assert drive.engine.rounds[rid].parts[0].votes == {"alice": "red"}
+    assert drive.engine.round(rid).parts[0].votes == {"alice": "red"}
 
 
 def test_vote_change_replaces_the_vote(drive: Driver) -> None:
@@ -50,7 +52,7 @@ def test_vote_change_replaces_the_vote(drive: Driver) -> None:
     effects = drive.vote(G, "alice", rid, 1, "green")
     assert of(effects, VoteRecorded)[0].option == "green"
     assert "endret" in replies(effects)[0].text[0].text
-    assert drive.engine.rounds[rid].parts[0].counts(("red", "green")) == {"red": 0, "green": 1}
+    assert drive.engine.round(rid).parts[0].tally(("red", "green")) == {"red": 0, "green": 1}
 
 
 def test_vote_after_close_is_refused_and_not_counted(drive: Driver) -> None:
@@ -59,7 +61,7 @@ def test_vote_after_close_is_refused_and_not_counted(drive: Driver) -> None:
     drive.cmd(G, "trainer", CloseVoting(), controller=True)
     late = drive.vote(G, "bob", rid, 1, "green")
     assert of(late, VoteRecorded) == [] and replies(late)[0].refused
-    assert drive.engine.rounds[rid].parts[0].votes == {"alice": "red"}
+    assert drive.engine.round(rid).parts[0].votes == {"alice": "red"}
 
 
 def test_close_posts_final_tally_results_and_points(drive: Driver) -> None:
@@ -84,7 +86,7 @@ def test_non_controller_cannot_start_close_next_or_stop(drive: Driver) -> None:
     for command in (CloseVoting(), NextPart(), StopRound()):
         effects = drive.cmd(G, "bob", command)
         assert len(effects) == 1 and effects[0].refused and "Beklager" in effects[0].text[0].text
-    assert drive.engine.rounds[rid].voting_open and drive.engine.rounds[rid].current == 1
+    assert drive.engine.round(rid).voting_open and drive.engine.round(rid).current == 1
 
 
 def test_next_closes_then_advances_through_all_parts_to_summary(drive: Driver) -> None:
@@ -96,7 +98,7 @@ def test_next_closes_then_advances_through_all_parts_to_summary(drive: Driver) -
     drive.cmd(G, "trainer", NextPart(), controller=True)
     effects = drive.cmd(G, "trainer", NextPart(), controller=True)  # closes part 3 -> summary
     assert of(effects, RoundFinished) and "Oppsummering" in texts(effects)[-1]
-    assert G not in drive.engine.active
+    assert drive.engine.running(G) is None and drive.engine.latest(G).id == rid
     assert replies(drive.cmd(G, "trainer", NextPart(), controller=True))[0].refused
 
 
@@ -106,8 +108,8 @@ def test_two_chats_run_independently(drive: Driver) -> None:
     assert replies(drive.vote(G2, "alice", b, 1, "red"))[0].refused  # part 1 of 'blandet' has no vote
     drive.cmd(G2, "trainer", NextPart(), controller=True)
     drive.vote(G2, "alice", b, 2, "habil")
-    assert drive.engine.rounds[a].parts[0].votes == {"alice": "red"}
-    assert drive.engine.rounds[b].parts[1].votes == {"alice": "habil"}
+    assert drive.engine.round(a).parts[0].votes == {"alice": "red"}
+    assert drive.engine.round(b).parts[1].votes == {"alice": "habil"}
 
 
 def test_one_active_round_per_chat(drive: Driver) -> None:
@@ -119,7 +121,7 @@ def test_one_active_round_per_chat(drive: Driver) -> None:
 def test_unknown_case_id_is_refused(drive: Driver) -> None:
     effects = drive.cmd(G, "trainer", StartRound("finnes-ikke"), controller=True)
     assert replies(effects)[0].refused and "finnes-ikke" in replies(effects)[0].text[0].text
-    assert drive.engine.rounds == {}
+    assert drive.engine.running(G) is None and drive.engine.live_rounds() == []
 
 
 def test_part_without_options_posts_points_and_refuses_votes(drive: Driver) -> None:
@@ -135,24 +137,42 @@ def test_vote_command_by_number_key_and_label(drive: Driver) -> None:
     drive.cmd(G, "a", Vote("1"))
     drive.cmd(G, "b", Vote("green"))
     drive.cmd(G, "c", Vote("Grønt lys"))
-    assert drive.engine.rounds[rid].parts[0].votes == {"a": "red", "b": "green", "c": "green"}
+    assert drive.engine.round(rid).parts[0].votes == {"a": "red", "b": "green", "c": "green"}
     bad = drive.cmd(G, "d", Vote("blue"))
     assert replies(bad)[0].refused and "1 = Rødt lys (red)" in replies(bad)[0].text[0].text
+
+
+def test_the_options_line_names_a_key_only_where_the_label_lacks_it(drive: Driver) -> None:
+    rid = start(drive, G, "blandet")
+    drive.cmd(G, "trainer", NextPart(), controller=True)
+    bad = to_plain(replies(drive.cmd(G, "d", Vote("blue")))[0].text)
+    assert "1 = Habil, 2 = Inhabil." in bad
+    drive.cmd(G, "trainer", SetLanguage("en"), controller=True)
+    english = to_plain(replies(drive.cmd(G, "d", Vote("blue")))[0].text)
+    assert "1 = Not disqualified (habil), 2 = Disqualified (inhabil)." in english and rid
 
 
 def test_stop_ends_the_round_with_a_summary(drive: Driver) -> None:
     rid = start(drive)
     effects = drive.cmd(G, "trainer", StopRound(), controller=True)
-    assert of(effects, RoundFinished) and drive.engine.rounds[rid].finished
+    assert of(effects, RoundFinished) and drive.engine.round(rid).finished
 
 
-def test_results_show_latest_round_and_help_lists_commands(drive: Driver) -> None:
+def test_results_of_an_open_part_show_only_how_many_voted(drive: Driver) -> None:
     assert "Ingen runder" in replies(drive.cmd(G, "x", ShowResults()))[0].text[0].text
     rid = start(drive)
     drive.vote(G, "alice", rid, 1, "green")
-    summary = "".join(s.text for s in replies(drive.cmd(G, "x", ShowResults()))[0].text)
-    assert "Grønt lys" in summary and "1 (100 %)" in summary
-    assert "/start" in replies(drive.cmd(G, "x", Help()))[0].text[0].text
+    summary = to_plain(replies(drive.cmd(G, "x", ShowResults()))[0].text)
+    assert "Grønt lys" not in summary and "%" not in summary  # the split stays hidden until /close
+    assert "avstemningen pågår (1 har stemt)" in summary
+    assert summary.endswith("Runden pågår: del 1 av 3.") and "ferdig" not in summary
+    drive.cmd(G, "trainer", CloseVoting(), controller=True)
+    closed = to_plain(replies(drive.cmd(G, "x", ShowResults()))[0].text)
+    assert tally_line(closed, "Grønt lys") == "1 (100 %)"
+
+
+def test_help_lists_commands(drive: Driver) -> None:
+    assert "/start ID [timer 3m]" in to_plain(replies(drive.cmd(G, "x", Help()))[0].text)
     assert "tre" in "".join(s.text for s in replies(drive.cmd(G, "x", ListCases()))[0].text)
 
 
@@ -167,6 +187,7 @@ def test_unknown_command_points_to_help(drive: Driver) -> None:
     assert replies(effects)[0].refused and "/help" in replies(effects)[0].text[0].text
 
 
-def test_matrix_chats_get_bang_commands(drive: Driver) -> None:
-    effects = drive.cmd("matrix:!room:localhost", "x", Help())
-    assert "!start" in replies(effects)[0].text[0].text
+def test_a_platform_with_another_prefix_gets_its_commands_written_so(drive: Driver) -> None:
+    drive.engine.platforms.register("bang", Capabilities(prefix="!"))
+    help_text = to_plain(replies(drive.cmd("bang:!room:localhost", "x", Help()))[0].text)
+    assert "!start ID" in help_text and "/start" not in help_text

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from datetime import timedelta
 from pathlib import Path
 
 from bot.cases import load_library
 from bot.config import DEFAULT_CASES
 from bot.effects import RoundStarted
-from bot.events import CommandIssued, Sender, StartRound, VoteCast
+from bot.engine.rounds import StartRound
+from bot.events import CommandIssued, Sender, VoteCast
+from bot.platforms import Capabilities
 from bot.ratelimit import RateLimiter
 from bot.runner import Runner
 from bot.store import Store
@@ -33,8 +34,9 @@ class NullTransport:
 
 async def main(db: Path, voters: int) -> None:
     store = await Store.open(db)
-    runner = await Runner.create(load_library(DEFAULT_CASES), store, NullTransport(), timedelta(seconds=4),
-                                 user_limit=RateLimiter(1000, 1000), chat_limit=RateLimiter(1000, 1000))
+    runner = await Runner.create(load_library(DEFAULT_CASES), store, user_limit=RateLimiter(1000, 1000),
+                                 chat_limit=RateLimiter(1000, 1000))
+    runner.attach("test", NullTransport(), Capabilities(typed_votes=True))
     chat = "test:crash"
     effects = await runner.handle(CommandIssued(chat, Sender("trainer", True), StartRound("jubileum"), runner.clock()))
     round_id = next(e.round_id for e in effects if isinstance(e, RoundStarted))

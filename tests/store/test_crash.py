@@ -54,5 +54,5 @@ async def test_sigkill_loses_no_acknowledged_vote(tmp_path: Path, seed: int) -> 
     missing = {user: option for user, option in acked.items() if stored.get(user) != option}
     assert missing == {}, f"{len(missing)} acknowledged votes lost"
     # The restored tally is exactly the stored votes (nothing half-written).
-    assert sum(rnd.parts[0].counts(("red", "green")).values()) == len(stored)
+    assert sum(rnd.parts[0].tally(("red", "green")).values()) == len(stored)
     assert not rnd.finished and rnd.voting_open  # the round resumes where it was

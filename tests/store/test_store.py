@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bot.effects import PartOpened, RoundStarted, VoteRecorded, records
 from bot.engine import Engine
-from bot.events import CloseVoting, StartRound
+from bot.engine.rounds import CloseVoting, StartRound
 from bot.store import MIGRATIONS, Store
 
 from ..engine.conftest import Driver, make_library, new_engine, of
@@ -39,7 +39,8 @@ async def test_concurrent_commits_share_transactions(tmp_path: Path) -> None:
 
 
 async def test_restart_resumes_rounds_settings_and_schedules(tmp_path: Path) -> None:
-    from bot.events import Schedule, SetLanguage
+    from bot.engine.chats import SetLanguage
+    from bot.engine.schedules import Schedule
 
     drive = Driver(new_engine())
     store = await Store.open(tmp_path / "c.db")
@@ -56,13 +57,13 @@ async def test_restart_resumes_rounds_settings_and_schedules(tmp_path: Path) -> 
     store = await Store.open(tmp_path / "c.db")
     snapshot = await store.load()
     await store.close()
-    engine = Engine(make_library(), snapshot.rounds, snapshot.settings, snapshot.schedules)
-    rnd = engine.rounds[rid]
+    engine = Engine(make_library(), rounds=snapshot.rounds, settings=snapshot.settings, schedules=snapshot.schedules)
+    rnd = engine.round(rid)
     assert rnd.parts[0].votes == {"alice": "red", "bob": "red"}
     assert rnd.voting_open and rnd.timer == timedelta(minutes=5)
     assert rnd.parts[0].closes_at == drive.now + timedelta(minutes=5)
-    assert engine.active == {"test:g": rid} and engine.lang("test:g") == "en"
-    assert [s.case_id for s in engine.schedules.values()] == ["tre"]
+    assert engine.running("test:g") is rnd and engine.lang("test:g") == "en"
+    assert [s.case_id for s in engine.schedules_of("test:h")] == ["tre"]
     assert engine.next_wakeup() == drive.now + timedelta(minutes=5)
     assert engine.next_round_id == rid + 1
 
@@ -78,7 +79,7 @@ async def test_export_rows_have_counts_and_no_user_ids(tmp_path: Path) -> None:
     await store.commit(records(effects))
     rows = await store.export_rows()
     await store.close()
-    assert rows[0]["case"] == "tre" and rows[0]["parts"][0]["counts"] == {"red": 2, "green": 1}
+    assert rows[0]["case"] == "tre" and [p["counts"] for p in rows[0]["parts"]] == [{"red": 2, "green": 1}]
     assert "alice" not in repr(rows)
 
 
@@ -89,7 +90,7 @@ async def test_forget_deletes_adapter_state_that_names_the_user(tmp_path: Path) 
     await store.set_value("matrix.reaction:$1", '{"user": "alice"}', owner="alice")
     await store.set_value("matrix.reaction:$2", '{"user": "bob"}', owner="bob")
     await store.set_value("matrix.next_batch", "s1")
-    await store.commit([UserForgotten("alice")])
+    await store.commit([UserForgotten("alice", "test:p:alice")])
     assert await store.get_value("matrix.reaction:$1") is None
     assert await store.get_value("matrix.reaction:$2") is not None and await store.get_value("matrix.next_batch") == "s1"
     await store.close()
@@ -108,7 +109,8 @@ async def test_a_version_1_database_is_migrated_in_place(tmp_path: Path) -> None
 
 
 async def test_round_ids_are_not_reused_after_forget_deletes_the_newest_round(tmp_path: Path) -> None:
-    from bot.events import Forget, SelfTest
+    from bot.engine.chats import Forget
+    from bot.engine.selftest import SelfTest
 
     drive = Driver(new_engine())
     effects = drive.cmd("test:g", "t", StartRound("tre"), controller=True)
@@ -120,4 +122,5 @@ async def test_round_ids_are_not_reused_after_forget_deletes_the_newest_round(tm
     snapshot = await store.load()
     await store.close()
     assert selftest not in {r.id for r in snapshot.rounds}
-    assert Engine(make_library(), snapshot.rounds, last_round_id=snapshot.last_round_id).next_round_id == selftest + 1
+    assert snapshot.last_round_id == selftest
+    assert Engine(make_library(), rounds=snapshot.rounds, last_round_id=snapshot.last_round_id).next_round_id == selftest + 1

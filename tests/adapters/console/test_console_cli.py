@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from .session import block
+
 ROOT = Path(__file__).resolve().parents[3]
 
 GROUP_SCRIPT = """\
@@ -50,19 +52,22 @@ def test_piped_group_round_then_results_on_the_same_db_then_export(tmp_path: Pat
     assert "Del 2 av 3" in out and "Ullevål" in out
     assert "Del 3 av 3" in out and "dispensasjon" in out
     assert out.count("Til diskusjon") == 3
-    assert "🔴 Rødt lys   ███░░░░░░░  1 (33 %)" in out  # part 1: alice changed to green
-    assert "🟢 Grønt lys  ███████░░░  2 (67 %)" in out
+    first = block(out, "Resultat – Jubileumsmiddagen")  # part 1: alice changed to green
+    assert "🔴 Rødt lys   ███░░░░░░░  1 (33 %)" in first and "🟢 Grønt lys  ███████░░░  2 (67 %)" in first
     assert "Du endret stemmen til 🟢 Grønt lys" in out
     assert "→ @bob: Beklager, bare administratorer og kursledere" in out
     assert "Oppsummering" in out and "Runden er ferdig" in out
 
     second = dilemmabot("console", "--db", db, stdin="/results\n")
     assert second.returncode == 0, second.stderr
-    assert "1 (33 %)" in second.stdout and "2 (67 %)" in second.stdout
+    summary = second.stdout.split("Oppsummering")[1]
+    parts = [summary.split(title)[1].split("\n\n")[0] for title in ("Jubileumsmiddagen", "Oslo-turen", "Henvendelsen")]
+    assert ["1 (33 %)" in p and "2 (67 %)" in p for p in parts] == [True, True, True]
+    assert "🔴 Rødt lys   ███░░░░░░░  1 (33 %)" in parts[0] and "🔴 Rødt lys   ███████░░░  2 (67 %)" in parts[1]
 
     export = dilemmabot("export", "--db", db, "--format", "json")
     assert export.returncode == 0, export.stderr
-    rounds = json.loads(export.stdout)
+    rounds = json.loads(export.stdout)["rounds"]
     assert len(rounds) == 1 and rounds[0]["case"] == "jubileum"
     assert [(p["index"], p["counts"], p["total"]) for p in rounds[0]["parts"]] == [
         (1, {"red": 1, "green": 2}, 3),
@@ -75,7 +80,7 @@ def test_piped_group_round_then_results_on_the_same_db_then_export(tmp_path: Pat
 
     csv_export = dilemmabot("export", "--db", db, "--format", "csv", "--case", "jubileum")
     lines = csv_export.stdout.strip().splitlines()
-    assert lines[0].startswith("round,case,chat") and len(lines) == 4
+    assert lines[0].startswith("kind,round,case,chat") and len(lines) == 4
     assert dilemmabot("export", "--db", db, "--format", "csv", "--case", "lmb").stdout.strip().count("\n") == 0
 
 
@@ -86,7 +91,7 @@ def test_english_console_and_private_selftest(tmp_path: Path) -> None:
     out = run.stdout
     assert "[dm alice]" in out and "Peder Ås" in out and "Kåre Sand" in out
     assert "Your answer: ❌ Disqualified (inhabil)" in out
-    assert "How others answered is shown once at least 5 others have answered (now 0)" in out
+    assert "How everyone answered is shown once at least 5 have answered (now 0)" in out
     assert "Your self-test is finished" in out
 
 

@@ -2,57 +2,11 @@
 
 from __future__ import annotations
 
-import io
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
-from typing import AsyncIterator
 
-import pytest
-
-from adapters.console import ConsoleTransport, run_console
-from bot.cases import load_library
-from bot.config import DEFAULT_CASES
-from bot.pseudonym import Pseudonymizer
-from bot.runner import Runner
-from bot.store import Store
-
-START = datetime(2026, 11, 23, 14, 0, tzinfo=timezone.utc)  # 15:00 in Oslo
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-async def play(tmp_path: Path, script: list[str | timedelta]) -> str:
-    """Feed lines; a timedelta moves the clock and lets the runner act on what fell due."""
-    clock, out = Clock(), io.StringIO()
-    pseudonyms = Pseudonymizer(b"0" * 32)
-    store = await Store.open(tmp_path / "flows.db")
-    transport = ConsoleTransport(out, pseudonyms, {})
-    runner = await Runner.create(load_library(DEFAULT_CASES), store, transport, timedelta(0), clock=clock)
-
-    async def lines() -> AsyncIterator[str]:
-        for item in script:
-            if isinstance(item, timedelta):
-                clock.now += item
-                await runner.tick()
-            else:
-                yield item
-
-    try:
-        await run_console(runner, transport, pseudonyms, frozenset({"you"}), lines())
-    finally:
-        await store.close()
-    return out.getvalue()
-
-
-@pytest.fixture
-def minutes() -> type[timedelta]:
-    return timedelta
+from ...engine.conftest import tally_line
+from .session import block, play
 
 
 async def test_trainer_schedules_a_dilemma_before_the_session(tmp_path: Path) -> None:
@@ -90,8 +44,9 @@ async def test_selftest_results_forget_and_privacy(tmp_path: Path) -> None:
         "@eva dm /privacy",
         "/lang en", "/results",
     ])
-    assert "Slik svarte andre (5)" in out and "5 (100 %)" in out
+    answered = block(out, "[dm eva] Ditt svar: 🟢 Grønt lys")
+    assert "Slik har alle svart så langt (5)" in answered and tally_line(answered, "Rødt lys") == "5 (100 %)"
     assert "du: 🟢 Grønt lys" in out
-    assert "Slettet 1 stemme fra deg." in out
+    assert "Slettet: alle stemmene og selvtestene dine, overalt." in out
     assert "pseudonym" in out
     assert "The language of this chat is now English." in out and "Summary – Red or green light" in out

@@ -19,6 +19,7 @@ from adapters.matrix import MatrixBot
 from bot.cases import Library, load_library
 from bot.config import DEFAULT_CASES, Config
 from bot.pseudonym import Pseudonymizer
+from bot.runner import Runner
 from bot.store import Store
 
 from .synapse import Synapse
@@ -57,12 +58,16 @@ class BotUnderTest:
 
     async def start(self, **options: Any) -> MatrixBot:
         self.store = await Store.open(self.config.db_path)
-        self.bot = await MatrixBot.create(self.config, self.library, self.store, self.pseudonyms, **options)
+        self.runner = await Runner.create(self.library, self.store, default_lang=self.config.lang)
+        self.bot = await MatrixBot.create(self.config, self.runner, self.store, self.pseudonyms, **options)
         await self.bot.start()
+        await self.runner.start()
         return self.bot
 
     async def stop(self) -> None:
         if self.bot is not None:
+            await self.bot.stop_syncing()
+            await self.runner.stop()
             await self.bot.stop()
             self.bot = None
         if self.store is not None:
@@ -74,7 +79,7 @@ class BotUnderTest:
 
     def votes(self, round_id: int, part: int) -> dict[str, str]:
         assert self.bot is not None
-        rnd = self.bot.runner.engine.rounds.get(round_id)
+        rnd = self.bot.runner.engine.round(round_id)
         return dict(rnd.parts[part - 1].votes) if rnd and len(rnd.parts) >= part else {}
 
 

@@ -147,7 +147,7 @@ async def test_command_for_another_bot_is_ignored(matrix_user, make_bot) -> None
     await send_text(alice, room_id, "!close@SomeOtherBot")
     await send_text(alice, room_id, "!help")
     await wait_until(lambda: view.messages(harness.user_id, "m.notice"), what="the help")
-    assert bot.runner.engine.rounds[1].voting_open and view.message(harness.user_id, "Resultat") is None
+    assert bot.runner.engine.round(1).voting_open and view.message(harness.user_id, "Resultat") is None
 
 
 async def test_refused_reaction_leaves_nothing_behind(matrix_user, make_bot) -> None:

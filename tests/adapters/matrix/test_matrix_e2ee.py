@@ -121,7 +121,7 @@ async def test_encrypted_group_round_with_polls_and_reactions(matrix_user, make_
     bob_close = await send_text(bob, room_id, "!close")
     refusal = await wait_until(lambda: view.message(me, "administratorer", "m.notice"), what="bob's !close refused")
     assert refusal["content"]["m.relates_to"] == {"m.in_reply_to": {"event_id": bob_close}}
-    assert harness.votes(1, 1) == expected and bot.runner.engine.rounds[1].voting_open
+    assert harness.votes(1, 1) == expected and bot.runner.engine.round(1).voting_open
 
     await send_text(alice, room_id, "!close")
     results = await wait_until(lambda: view.message(me, "Resultat"), what="the results")
@@ -148,10 +148,10 @@ async def test_encrypted_group_round_with_polls_and_reactions(matrix_user, make_
 
     await send_text(carol, room_id, "!privacy")  # says plainly that the others see poll answers and reactions
     privacy = await wait_until(lambda: view.message(me, "Hva lagres", "m.notice"), what="!privacy")
-    assert "et svar i en avstemning, synlig for alle i rommet" in privacy["content"]["body"]
+    assert "et svar i en avstemning, og like så en reaksjon, synlig for alle i rommet" in privacy["content"]["body"]
     await send_text(carol, room_id, "!help")
     help_text = await wait_until(lambda: view.message(me, "Dilemmabot", "m.notice"), what="!help")
-    assert "reaksjon eller et svar i avstemningen" in help_text["content"]["body"]
+    assert "reaksjoner og avstemningssvar er synlige" in help_text["content"]["body"]
 
 
 async def test_selftest_in_encrypted_direct_chat(matrix_user, make_bot) -> None:

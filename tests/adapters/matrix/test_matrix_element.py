@@ -100,7 +100,7 @@ async def test_jubileum_round_with_element_users(bot: BotUnderTest, element: Ele
 
     await bob.call("send", room=room_id, body="!close")
     refusal = await bob.wait_for(room_id, from_bot(bot, "administratorer", "m.notice"), "bob's !close refused")
-    assert refusal["encrypted"] and bot.bot is not None and bot.bot.runner.engine.rounds[1].voting_open
+    assert refusal["encrypted"] and bot.bot is not None and bot.bot.runner.engine.round(1).voting_open
 
     await alice.call("send", room=room_id, body="!close")
     results = await alice.wait_for(room_id, from_bot(bot, "Resultat"), "the results, decrypted by alice")

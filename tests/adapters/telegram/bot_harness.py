@@ -19,10 +19,11 @@ from typing import Any, AsyncIterator, Callable
 
 from telegram.ext import AIORateLimiter, BaseRateLimiter
 
-from adapters.telegram import TelegramBot, build_telegram
+from adapters.telegram.application import TelegramBot, build_telegram
 from bot.cases import load_library
 from bot.config import DEFAULT_CASES, Config
 from bot.pseudonym import Pseudonymizer
+from bot.runner import Runner
 from bot.store import Store
 
 from .conftest import TelegramEnv
@@ -106,7 +107,8 @@ async def running_bot(tg: TelegramEnv, tmp_path: Path, *, tally_interval: timede
     cfg = make_config(tg, tmp_path, **config)
     store = await Store.open(cfg.db_path)
     try:
-        bot = await build_telegram(cfg, load_library(cfg.cases_dir), store, Pseudonymizer(SECRET),
+        runner = await Runner.create(load_library(cfg.cases_dir), store, default_lang=cfg.lang)
+        bot = await build_telegram(cfg, runner, Pseudonymizer(SECRET),
                                    tally_interval=tally_interval, rate_limiter=rate_limiter or fast_limiter())
         harness = Harness(tg.client.aio, bot, store, cfg.db_path)
 
@@ -116,8 +118,12 @@ async def running_bot(tg: TelegramEnv, tmp_path: Path, *, tally_interval: timede
 
         bot.application.add_error_handler(collect)
         async with bot:
-            await bot.start_polling(timeout=timedelta(seconds=10))
-            yield harness
+            await runner.start()
+            try:
+                await bot.start_polling(timeout=timedelta(seconds=10))
+                yield harness
+            finally:
+                await runner.stop()
     finally:
         await store.close()
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from bot.commands import COMMANDS
+from bot.engine.table import COMMANDS
+from bot.i18n import LANGUAGES
 
 from .bot_harness import PNG_SIGNATURE, errors_logged, has_buttons, invalid_html, png_of, running_bot, sent_html
 from .emulator_client import Chat, User, button_data
@@ -127,11 +130,22 @@ async def test_a_group_round_carries_on_after_a_restart(telegram_sandbox, tmp_pa
     assert h.errors == [] and errors_logged(caplog) == []
 
 
-async def test_command_menu_in_bokmal_and_english(telegram_sandbox, tmp_path):
+async def test_command_menus_by_scope_in_every_language_come_from_the_command_table(telegram_sandbox, tmp_path):
     async with running_bot(telegram_sandbox, tmp_path) as h:
         log = await h.emu.commands_log()
-    assert [(e["action"], e["scope"], e["language_code"]) for e in log] == [("set", None, None), ("set", None, "en")]
-    nb, en = ({c["command"]: c["description"] for c in e["commands"]} for e in log)
-    assert nb == {name: texts[0] for name, texts in COMMANDS.items()}
-    assert en == {name: texts[1] for name, texts in COMMANDS.items()}
-    assert nb["close"] == "Lukk avstemningen" and en["close"] == "Close the vote"
+    menus: dict[tuple[str, str], dict[str, str]] = {}
+    for entry in log:
+        scope = json.loads(entry["scope"]) if isinstance(entry["scope"], str) else entry["scope"]
+        menus[(scope["type"], entry["language_code"] or "nb")] = {c["command"]: c["description"]
+                                                                  for c in entry["commands"]}
+    for lang in LANGUAGES:
+        members, admins = menus[("all_group_chats", lang)], menus[("all_chat_administrators", lang)]
+        private = menus[("all_private_chats", lang)]
+        for spec in COMMANDS:
+            in_groups, in_private = spec.where.allows(private=False), spec.where.allows(private=True)
+            assert (spec.name in admins) is in_groups and (spec.name in private) is in_private, spec.name
+            assert (spec.name in members) is (in_groups and not spec.control), spec.name
+            for menu in (members, admins, private):
+                assert menu.get(spec.name, spec.help[lang]) == spec.help[lang]
+    assert "close" in menus[("all_chat_administrators", "nb")] and "close" not in menus[("all_group_chats", "nb")]
+    assert menus[("all_group_chats", "en")]["results"] == "results of the latest round"

@@ -1,4 +1,4 @@
-"""`run_telegram` as `dilemmabot run` calls it: long polling or a webhook, until SIGTERM / SIGINT."""
+"""`dilemmabot run` with Telegram settings: long polling or a webhook, until SIGTERM / SIGINT."""
 
 from __future__ import annotations
 
@@ -14,12 +14,9 @@ from typing import Any
 
 import pytest
 
-from adapters.telegram import run_telegram
-from bot.cases import load_library
-from bot.pseudonym import Pseudonymizer
-from bot.store import Store
+from bot.cli import run
 
-from .bot_harness import SECRET, has_buttons, make_config
+from .bot_harness import has_buttons, make_config
 from .emulator_client import Chat, User, button_data
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(60)]
@@ -37,7 +34,7 @@ def free_port() -> int:
 
 
 def send_signal(sig: signal.Signals) -> None:
-    # Only ever to ourselves, and only once run_telegram has its handler in place (else pytest itself would stop).
+    # Only ever to ourselves, and only once `run` has its handler in place (else pytest itself would stop).
     assert signal.getsignal(sig) not in (signal.SIG_DFL, signal.default_int_handler, None)
     os.kill(os.getpid(), sig)
 
@@ -48,7 +45,7 @@ async def started(emu: Any, task: asyncio.Task, method: str) -> dict[str, Any]:
             task.result()  # raise what stopped it
         calls = await emu.calls(method)  # a long poll has no status until it returns
         return calls[0] if calls else None
-    return await emu.wait_for(probe, 10, message=f"run_telegram made no {method} call")
+    return await emu.wait_for(probe, 10, message=f"the bot made no {method} call")
 
 
 async def stopped(task: asyncio.Task) -> None:
@@ -61,8 +58,7 @@ async def stopped(task: asyncio.Task) -> None:
 async def test_polling_until_sigterm_sends_held_back_tally_edits(telegram_sandbox, tmp_path):
     tg, emu = telegram_sandbox, telegram_sandbox.client.aio
     config = make_config(tg, tmp_path)
-    store = await Store.open(config.db_path)
-    task = asyncio.create_task(run_telegram(config, load_library(config.cases_dir), store, Pseudonymizer(SECRET)))
+    task = asyncio.create_task(run(config, console=False, controllers=frozenset()))
     try:
         await started(emu, task, "getUpdates")
         await emu.set_admins(GROUP.id, [ADMIN.id])
@@ -78,7 +74,6 @@ async def test_polling_until_sigterm_sends_held_back_tally_edits(telegram_sandbo
         edits = await emu.edits()
     finally:
         await stopped(task)
-        await store.close()
     assert [e["text"].count("Stemmer så langt: 1") for e in edits] == [1, 0]
     assert "Stemmer så langt: 2" in edits[-1]["text"] and button_data(edits[-1]) == button_data(part)
     assert edits[-1]["time"] - edits[0]["time"] < 4000  # sent on the way out, not by the 4 s clock
@@ -111,8 +106,7 @@ async def test_webhook_mode_registers_a_secret_and_serves_updates(telegram_sandb
     port = free_port()
     url = f"http://127.0.0.1:{port}/telegram/hook"
     config = make_config(tg, tmp_path, telegram_webhook_url=url, telegram_webhook_listen=f"127.0.0.1:{port}")
-    store = await Store.open(config.db_path)
-    task = asyncio.create_task(run_telegram(config, load_library(config.cases_dir), store, Pseudonymizer(SECRET)))
+    task = asyncio.create_task(run(config, console=False, controllers=frozenset()))
     try:
         registered = (await started(emu, task, "setWebhook"))["params"]
         secret = registered["secret_token"]
@@ -126,7 +120,6 @@ async def test_webhook_mode_registers_a_secret_and_serves_updates(telegram_sandb
         polls = await emu.calls("getUpdates")
     finally:
         await stopped(task)
-        await store.close()
     assert registered["url"] == url and len(secret) >= 32
     assert json.loads(registered["allowed_updates"]) == ["message", "callback_query"]
     assert (forged, missing, status) == (403, 403, 200)

@@ -1,4 +1,4 @@
-"""`dilemmabot run` with a known Telegram token at DEBUG level: the token never reaches the log."""
+"""`dilemmabot run` with a known Telegram token at DEBUG level: the token never reaches the log, nor who wrote what."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[3]
 
 async def test_token_is_never_logged(telegram_sandbox, tmp_path: Path) -> None:
     tg = telegram_sandbox
-    user = User(740000001, "Tor", "tor")
+    user = User(740000001, "Torvald", "torvald_k")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "MATRIX_"))}
     env.update({"TELEGRAM_BOT_TOKEN": tg.token, "TELEGRAM_BASE_URL": tg.url, "DILEMMABOT_LOG_LEVEL": "DEBUG",
                 "DILEMMABOT_DB": str(tmp_path / "s.db")})
@@ -37,3 +37,5 @@ async def test_token_is_never_logged(telegram_sandbox, tmp_path: Path) -> None:
     assert process.returncode == 0, log[-2000:]
     assert "Telegram bot" in log and "DEBUG" in log  # it did log, verbosely
     assert tg.token not in log and tg.token.split(":")[1] not in log
+    # a user's id, name and what they typed stay out of it too (issue 16, finding 14)
+    assert "740000001" not in log and "Torvald" not in log and "torvald_k" not in log and "/start lmb" not in log

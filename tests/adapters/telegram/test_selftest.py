@@ -28,7 +28,7 @@ async def test_selftest_through_all_parts(telegram_sandbox, tmp_path, caplog):
             follow = await h.wait_message(PRIVATE, lambda m: f"n:1:{number}" in button_data(m),
                                           after=part["message_id"])
             assert "<b>Ditt svar: " in follow["text"] and "<b>Til diskusjon</b>" in follow["text"]
-            assert "Hvordan andre svarte vises når minst 5 andre har svart (nå 0)." in follow["text"]
+            assert "Hvordan alle har svart, vises når minst 5 har svart (nå 0)." in follow["text"]
             assert [[b["text"] for b in row] for row in follow["reply_markup"]["inline_keyboard"]] == [[next_label]]
             final = [e for e in await h.emu.edits() if e["message_id"] == part["message_id"]][-1]
             assert final["reply_markup"] is None  # the part's buttons go once answered
