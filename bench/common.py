@@ -82,6 +82,8 @@ class NaiveStore:
         self._db = db
         self._lock = asyncio.Lock()
         self.batches = 0
+        self.failures = 0  # what the runner reads of a store's health; the benches never fail a commit
+        self.failing = False
 
     @classmethod
     async def open(cls, path: Path, synchronous: str = SYNCHRONOUS) -> NaiveStore:

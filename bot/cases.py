@@ -3,6 +3,11 @@
 A case file is checked on the YAML node tree, so every problem names the
 file, the line and the field (``FILE:LINE: FIELD: message``).  A broken file
 never stops the bot: :func:`load_library` reports it and skips it.
+
+Every text is in bokmål; English and nynorsk are optional, text by text, and
+fall back to bokmål.  A file that declares ``languages: [nb, nn, en]`` promises
+every text in each of them, and the validator holds it to that (the shipped
+library declares all three; a user's own file need not).
 """
 
 from __future__ import annotations
@@ -16,21 +21,25 @@ from typing import Iterable
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-LANGUAGES = ("nb", "en")
+LANGUAGES = ("nb", "nn", "en")  # the languages a case text may be written in (the bot's own list is bot.i18n's)
 PRIMARY_LANGUAGE = "nb"
+MAX_NOTE_WORDS = 120  # trainer notes: what a trainer reads in a minute before the group discusses
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
 @dataclass(frozen=True)
 class Localized:
-    """A text in bokmål (required) and optionally English."""
+    """A text in bokmål (required) and optionally English and nynorsk."""
 
     nb: str
     en: str | None = None
+    nn: str | None = None
 
     def get(self, lang: str) -> str:
-        """The text in ``lang``, falling back to bokmål."""
-        return self.en if lang == "en" and self.en else self.nb
+        """The text in ``lang``; bokmål where there is none in that language (bokmål readers and nynorsk
+        readers read each other's written standard, and bokmål is the one every file has)."""
+        text = getattr(self, lang) if lang in LANGUAGES else None
+        return text or self.nb
 
 
 @dataclass(frozen=True)
@@ -41,10 +50,10 @@ class Option:
 
 
 BUILTIN_OPTIONS: dict[str, Option] = {
-    "red": Option("red", "🔴", Localized("Rødt lys", "Red light")),
-    "green": Option("green", "🟢", Localized("Grønt lys", "Green light")),
-    "habil": Option("habil", "✅", Localized("Habil", "Not disqualified (habil)")),
-    "inhabil": Option("inhabil", "❌", Localized("Inhabil", "Disqualified (inhabil)")),
+    "red": Option("red", "🔴", Localized("Rødt lys", "Red light", "Raudt lys")),
+    "green": Option("green", "🟢", Localized("Grønt lys", "Green light", "Grønt lys")),
+    "habil": Option("habil", "✅", Localized("Habil", "Not disqualified (habil)", "Habil")),
+    "inhabil": Option("inhabil", "❌", Localized("Inhabil", "Disqualified (inhabil)", "Inhabil")),
 }
 DEFAULT_OPTIONS = ("red", "green")
 
@@ -71,6 +80,9 @@ class Part:
     options: tuple[Option, ...]
     points: tuple[Point, ...]
     references: tuple[Reference, ...] = ()
+    notes: Localized | None = None
+    """For the trainer only: what the part is meant to bring out, the strongest argument for each answer,
+    and what the law settles and leaves open. Never shown to the group."""
 
     @property
     def votable(self) -> bool:
@@ -93,6 +105,8 @@ class Case:
     tags: tuple[str, ...] = ()
     intro: Localized | None = None
     path: str = ""
+    languages: tuple[str, ...] = (PRIMARY_LANGUAGE,)
+    """The languages the file promises every text in (bokmål always)."""
 
 
 @dataclass(frozen=True)
@@ -128,8 +142,8 @@ class Library:
 MAX_TEXT = 2500
 MAX_POINTS = 3000
 
-_CASE_FIELDS = {"id", "source", "tags", "title", "intro", "parts"}
-_PART_FIELDS = {"title", "text", "question", "options", "points", "references"}
+_CASE_FIELDS = {"id", "source", "languages", "tags", "title", "intro", "parts"}
+_PART_FIELDS = {"title", "text", "question", "options", "points", "references", "notes"}
 
 
 class _Reader:
@@ -138,6 +152,7 @@ class _Reader:
     def __init__(self, file: str):
         self.file = file
         self.problems: list[Problem] = []
+        self.languages: tuple[str, ...] = (PRIMARY_LANGUAGE,)  # what every text must have; set by case()
 
     def problem(self, node: Node | None, where: str, message: str) -> None:
         line = node.start_mark.line + 1 if node is not None else 1
@@ -173,7 +188,8 @@ class _Reader:
             return None
         return text
 
-    def localized(self, node: Node | None, where: str, parent: Node, required: bool = True) -> Localized | None:
+    def localized(self, node: Node | None, where: str, parent: Node, required: bool = True,
+                  max_words: int | None = None) -> Localized | None:
         if node is None:
             if required:
                 self.problem(parent, where, "missing required field")
@@ -181,9 +197,28 @@ class _Reader:
         fields = self.mapping(node, where, set(LANGUAGES))
         if fields is None:
             return None
-        nb = self.string(fields.get("nb"), f"{where}.nb", node)
-        en = self.string(fields.get("en"), f"{where}.en", node, required=False) if "en" in fields else None
-        return Localized(nb, en) if nb is not None else None
+        return self.texts(fields, where, node, max_words)
+
+    def texts(self, fields: dict[str, Node], where: str, node: Node, max_words: int | None = None) -> Localized | None:
+        """One text in each language of ``fields``: bokmål always, the file's declared languages too."""
+        texts: dict[str, str | None] = {}
+        for lang in LANGUAGES:
+            required = lang in self.languages
+            if lang not in fields and required and lang != PRIMARY_LANGUAGE:
+                self.problem(node, f"{where}.{lang}", "missing required field "
+                             f"(the file declares languages: {', '.join(self.languages)})")
+                texts[lang] = None
+                continue
+            if lang not in fields and not required:
+                texts[lang] = None
+                continue
+            text = texts[lang] = self.string(fields.get(lang), f"{where}.{lang}", node, required=required)
+            if text and max_words is not None and (words := len(text.split())) > max_words:
+                self.problem(fields[lang], f"{where}.{lang}", f"{words} words (at most {max_words})")
+        nb = texts.pop(PRIMARY_LANGUAGE)
+        if nb is None or any(texts[lang] is None for lang in self.languages if lang != PRIMARY_LANGUAGE):
+            return None
+        return Localized(nb, en=texts["en"], nn=texts["nn"])
 
     def sequence(self, node: Node, where: str) -> list[Node] | None:
         if not isinstance(node, SequenceNode):
@@ -205,6 +240,7 @@ class _Reader:
         case_id = self.identifier(fields.get("id"), "id", root)
         if case_id is not None and case_id != stem:
             self.problem(fields["id"], "id", f"{case_id!r} must match the file name {stem!r}")
+        self.languages = self.declared_languages(fields.get("languages"))
         source = self.string(fields.get("source"), "source", root)
         title = self.localized(fields.get("title"), "title", root)
         intro = self.localized(fields.get("intro"), "intro", root, required=False)
@@ -212,7 +248,26 @@ class _Reader:
         parts = self.parts(fields.get("parts"), root)
         if case_id is None or source is None or title is None or parts is None:
             return None
-        return Case(case_id, source, title, parts, tags, intro, self.file)
+        return Case(case_id, source, title, parts, tags, intro, self.file, self.languages)
+
+    def declared_languages(self, node: Node | None) -> tuple[str, ...]:
+        if node is None:
+            return (PRIMARY_LANGUAGE,)
+        declared: list[str] = []
+        for i, item in enumerate(self.sequence(node, "languages") or []):
+            lang = self.string(item, f"languages[{i + 1}]", node)
+            if lang is None:
+                continue
+            if lang not in LANGUAGES:
+                self.problem(item, f"languages[{i + 1}]", f"unknown language {lang!r} (known: {', '.join(LANGUAGES)})")
+            elif lang in declared:
+                self.problem(item, f"languages[{i + 1}]", f"{lang!r} given twice")
+            else:
+                declared.append(lang)
+        if PRIMARY_LANGUAGE not in declared:
+            self.problem(node, "languages", f"must include {PRIMARY_LANGUAGE!r}: every text is in bokmål")
+            declared.insert(0, PRIMARY_LANGUAGE)
+        return tuple(declared)
 
     def tags(self, node: Node | None) -> tuple[str, ...]:
         if node is None:
@@ -246,6 +301,7 @@ class _Reader:
         options = self.options(fields.get("options"), f"{where}.options")
         references = self.references(fields.get("references"), f"{where}.references")
         points = self.points(fields.get("points"), f"{where}.points", node, {r.id for r in references})
+        notes = self.localized(fields.get("notes"), f"{where}.notes", node, required=False, max_words=MAX_NOTE_WORDS)
         if text is None or question is None or options is None or points is None:
             return None
         for lang in LANGUAGES:
@@ -253,7 +309,7 @@ class _Reader:
                 self.problem(fields["text"], f"{where}.text.{lang}", f"text and question are longer than {MAX_TEXT} characters")
             if sum(len(p.text.get(lang)) for p in points) > MAX_POINTS:
                 self.problem(fields["points"], f"{where}.points", f"the points ({lang}) are longer than {MAX_POINTS} characters in all")
-        return Part(title or Localized(""), text, question, options, points, references)
+        return Part(title or Localized(""), text, question, options, points, references, notes)
 
     def options(self, node: Node | None, where: str) -> tuple[Option, ...] | None:
         if node is None:
@@ -324,7 +380,7 @@ class _Reader:
             if fields is None:
                 continue
             refs_node = fields.pop("refs", None)
-            text = self.localized_fields(fields, here, item)
+            text = self.texts(fields, here, item)
             refs: list[str] = []
             for j, ref_node in enumerate(self.sequence(refs_node, f"{here}.refs") or [] if refs_node else []):
                 ref = self.string(ref_node, f"{here}.refs[{j + 1}]", refs_node)
@@ -335,11 +391,6 @@ class _Reader:
             if text is not None:
                 points.append(Point(text, tuple(refs)))
         return tuple(points) if len(points) == len(items) else None
-
-    def localized_fields(self, fields: dict[str, Node], where: str, node: Node) -> Localized | None:
-        nb = self.string(fields.get("nb"), f"{where}.nb", node)
-        en = self.string(fields.get("en"), f"{where}.en", node, required=False) if "en" in fields else None
-        return Localized(nb, en) if nb is not None else None
 
 
 def load_case(path: str | Path) -> Case:

@@ -1,4 +1,4 @@
-"""``dilemmabot``: run the bot, validate cases, list them, export results."""
+"""``dilemmabot``: run the bot, validate cases, list them, export results, back up the database."""
 
 from __future__ import annotations
 
@@ -9,19 +9,25 @@ import logging
 import os
 import sys
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any, Sequence
 
+from bot.backup import backup
 from bot.cases import CaseError, Library, case_files, load_case, load_library
 from bot.config import Config
-from bot.export import collect, to_csv, to_json
+from bot.export import Export, collect, to_csv, to_json
 from bot.i18n import LANGUAGES
 from bot.logs import setup_logging
-from bot.pseudonym import Pseudonymizer
+from bot.preflight import open_for_bot, open_for_reading
+from bot.refusal import Refused
 from bot.runner import Runner
 from bot.serve import Service, serve, stop_on_signals
 from bot.store import Store
 
 log = logging.getLogger("dilemmabot")
+
+
+REFUSED = 2  # exit code when the database or its key file cannot be used as they are
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -34,10 +40,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return validate(args.paths or [str(config.cases_dir)])
     if command == "cases":
         return list_cases(config, args.lang or config.lang)
-    if command == "export":
-        return asyncio.run(export(config, args.format, args.since, args.case, sys.stdout))
-    controllers = args.controllers if command == "console" else "you"
-    return asyncio.run(run(config, command == "console", frozenset(controllers.split(","))))
+    try:
+        if command == "export":
+            return asyncio.run(export(config, args.format, args.since, args.case, sys.stdout))
+        if command == "backup":
+            asyncio.run(backup(config, Path(args.dest)))
+            return 0
+        controllers = args.controllers if command == "console" else "you"
+        return asyncio.run(run(config, command == "console", frozenset(controllers.split(","))))
+    except Refused as refusal:
+        print(f"dilemmabot: {refusal}", file=sys.stderr)
+        return REFUSED
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -58,6 +71,9 @@ def _parser() -> argparse.ArgumentParser:
     export_parser.add_argument("--format", choices=["json", "csv"], default="json")
     export_parser.add_argument("--since", type=_date, help="only rounds started on or after this date (YYYY-MM-DD)")
     export_parser.add_argument("--case", help="only rounds of this case id")
+    backup_parser = sub.add_parser("backup", help="copy the database and its key file, also while the bot runs")
+    backup_parser.add_argument("--db", help="SQLite database (default data/dilemmabot.db)")
+    backup_parser.add_argument("dest", help="the copy; its key file is written beside it as DEST.secret")
     return parser
 
 
@@ -99,12 +115,10 @@ def list_cases(config: Config, lang: str) -> int:
 
 
 async def export(config: Config, fmt: str, since: datetime | None, case_id: str | None, out: Any) -> int:
-    store = await Store.open(config.db_path, config.synchronous)
-    try:
-        result = await collect(store, _library(config), Pseudonymizer.from_file(config.secret_file),
-                               since=since, case_id=case_id)
-    finally:
-        await store.close()
+    async with open_for_reading(config) as (store, pseudonyms):
+        # no key file only where nothing was ever recorded (open_for_reading refuses anything else)
+        result = Export([], []) if pseudonyms is None else await collect(store, _library(config), pseudonyms,
+                                                                         since=since, case_id=case_id)
     out.write(to_json(result) if fmt == "json" else to_csv(result))
     return 0
 
@@ -119,18 +133,14 @@ def tune_gc() -> None:
 
 async def run(config: Config, console: bool, controllers: frozenset[str]) -> int:
     """Serve every configured platform (the console when none is, or when asked for) until stopped."""
-    library = _library(config)
-    pseudonyms = Pseudonymizer.from_file(config.secret_file)
-    store = await Store.open(config.db_path, config.synchronous)
-    tune_gc()
-    try:
+    async with open_for_bot(config) as (store, pseudonyms):
+        library = _library(config)
+        tune_gc()
         runner = await Runner.create(library, store, default_lang=config.lang)
         services = await _services(config, runner, store, pseudonyms, console, controllers)
         stop = asyncio.Event()
         with stop_on_signals(stop):
             await serve(runner, services, stop)
-    finally:
-        await store.close()
     return 0
 
 

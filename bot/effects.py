@@ -80,12 +80,17 @@ class Edit:
 
 @dataclass(frozen=True)
 class Reply:
-    """A short answer to one user: a toast for a button press, else a message."""
+    """A short answer to one user: a toast for a button press, else a message.
+
+    ``private``: for that user's eyes only, never the chat's (a trainer's notes): the adapter sends it to the
+    user's private chat, or, where it cannot write there first, tells them in the chat how to open one.
+    """
 
     chat: str
     user: str
     text: Rich
     refused: bool = False
+    private: bool = False
 
 
 Message = Post | Edit | Reply | TallyChanged

@@ -57,10 +57,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "summary.you": "du: {option}",
         "refs.heading": "Lovhenvisninger – {title}",
         "refs.none": "Denne delen har ingen lovhenvisninger.",
+        "notes.heading": "Kursledernotater – {title}",
+        "notes.none": "Denne delen har ingen kursledernotater.",
+        "reply.open_private": "Svaret er bare for deg. Start en privat chat med meg først, og prøv igjen: {link}",
         "vote.recorded": "Stemme registrert: {option}",
         "vote.changed": "Du endret stemmen til {option}",
         "vote.same": "Du har allerede stemt {option}",
         "vote.withdrawn": "Stemmen din er trukket",
+        "fault.vote_not_saved": "Stemmen din ble ikke lagret: boten fikk ikke skrevet den. Prøv igjen om litt.",
+        "fault.not_saved": "Det ble ikke lagret: boten fikk ikke skrevet det. Prøv igjen om litt.",
         "next.button": "Neste del ➡️",
         "next.finish_button": "Se oppsummering ➡️",
         "refuse.not_controller": "Beklager, bare administratorer og kursledere kan gjøre det her.",
@@ -119,8 +124,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "option.choices": "Valg: {choices}",
         "part.react_hint": "Stem i avstemningen under, eller ved å reagere med et av valgene. Alle i rommet ser svarene.",
         "privacy.votes_visible": (
-            "• I Matrix er et svar i en avstemning, og like så en reaksjon, synlig for alle i rommet: de andre kan se "
-            "hvem som svarte eller reagerte hva (også i krypterte rom, der de er medlemmer). "
+            "• Her er en stemme (et svar i avstemningen, eller en reaksjon) synlig for alle i rommet, også i krypterte "
+            "rom: de andre kan se hvem som stemte hva. "
             "Boten viser bare summer, men vil du stemme helt anonymt, bruk {p}selftest i en direktemelding."
         ),
         "matrix.undecryptable": (
@@ -175,10 +180,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "summary.you": "you: {option}",
         "refs.heading": "Legal references – {title}",
         "refs.none": "This part has no legal references.",
+        "notes.heading": "Trainer notes – {title}",
+        "notes.none": "This part has no trainer notes.",
+        "reply.open_private": "The answer is for you alone. Start a private chat with me first, then try again: {link}",
         "vote.recorded": "Vote recorded: {option}",
         "vote.changed": "You changed your vote to {option}",
         "vote.same": "You already voted {option}",
         "vote.withdrawn": "Your vote was withdrawn",
+        "fault.vote_not_saved": "Your vote was not saved: the bot could not write it. Please try again in a moment.",
+        "fault.not_saved": "That was not saved: the bot could not write it. Please try again in a moment.",
         "next.button": "Next part ➡️",
         "next.finish_button": "See summary ➡️",
         "refuse.not_controller": "Sorry, only admins and trainers can do that here.",
@@ -237,8 +247,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "option.choices": "Options: {choices}",
         "part.react_hint": "Vote in the poll below, or by reacting with one of the options. Everyone in the room sees the answers.",
         "privacy.votes_visible": (
-            "• In Matrix a poll answer, and a reaction just as much, is visible to everyone in the room: the others can "
-            "see who answered or reacted what (in encrypted rooms too, where they are members). "
+            "• Here a vote (a poll answer, or a reaction) is visible to everyone in the room, in encrypted rooms too: "
+            "the others can see who voted what. "
             "The bot only shows totals, but to vote fully anonymously, use {p}selftest in a direct message."
         ),
         "matrix.undecryptable": (

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import re
+import time
+from typing import Callable
 
 
 class RedactSecrets(logging.Filter):
@@ -46,3 +48,22 @@ def setup_logging(level: str, secrets: list[str]) -> None:
     logging.basicConfig(level=level.upper(), handlers=[handler], force=True)
     # httpx logs every request URL, and a Telegram URL contains the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+class Throttle:
+    """Lets a report that repeats (the same error, over and over) through at most once per ``interval`` seconds."""
+
+    def __init__(self, interval: float, clock: Callable[[], float] = time.monotonic):
+        self.interval = interval
+        self.clock = clock
+        self._last: float | None = None
+        self._held = 0
+
+    def due(self) -> int | None:
+        """None to hold this report back; else how many were held back since the last one let through."""
+        now = self.clock()
+        if self._last is not None and now - self._last < self.interval:
+            self._held += 1
+            return None
+        held, self._held, self._last = self._held, 0, now
+        return held

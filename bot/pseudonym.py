@@ -24,15 +24,23 @@ class Pseudonymizer:
         self._addresses: dict[str, str] = {}
 
     @classmethod
-    def from_file(cls, path: str | Path) -> Pseudonymizer:
-        """Read the secret, creating it (0600) on first use."""
-        path = Path(path)
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as out:
-                out.write(secrets.token_hex(32))
+    def create_file(cls, path: Path) -> Pseudonymizer:
+        """A new secret, written to ``path`` (mode 0600), which must not exist yet."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_hex(32))
+        return cls.from_file(path)
+
+    @classmethod
+    def from_file(cls, path: Path) -> Pseudonymizer:
+        """The secret in ``path``; ValueError if the file does not hold one."""
         return cls(bytes.fromhex(path.read_text().strip()))
+
+    @property
+    def fingerprint(self) -> str:
+        """Names the secret without revealing it, so a database can tell whether it is given the right one."""
+        return hmac.new(self._secret, b"fingerprint", hashlib.sha256).hexdigest()
 
     def _hash(self, purpose: str, value: str) -> str:
         return hmac.new(self._secret, f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()[:24]

@@ -6,6 +6,10 @@ acknowledged vote is a committed vote).  Several adapters can be attached to
 one runner: one engine and one store serve every platform at once.  A clock
 task feeds :class:`~bot.events.Tick` events and releases tally edits the
 outbox held back.
+
+When a commit fails (a full disk), the person is told it was not saved and
+the engine, which already counted it, is rebuilt from the store before it
+sees anything else: it never shows what was not committed.
 """
 
 from __future__ import annotations
@@ -23,11 +27,16 @@ from bot.effects import (
     ScheduleSaved, TallyChanged, UserForgotten, split,
 )
 from bot.engine import Engine
-from bot.events import CommandIssued, Event, OverallChanged, RoundRecalled, Tick
+from bot.engine.rounds import Vote
+from bot.events import (
+    CommandIssued, Event, NextPressed, OverallChanged, RoundRecalled, Tick, VoteCast, VoteWithdrawn,
+)
+from bot.i18n import t
 from bot.outbox import Outbox
 from bot.overall import Overall
 from bot.platforms import Capabilities, Platforms
-from bot.store import MessageBound, Store
+from bot.richtext import plain
+from bot.store import CommitFailed, MessageBound, Store
 
 log = logging.getLogger(__name__)
 
@@ -36,12 +45,17 @@ Listener = Callable[[list[Effect]], None]
 Clock = Callable[[], datetime]
 IDLE_WAKEUP = timedelta(seconds=30)
 MESSAGE_IDS_KEPT = 10_000  # platform ids of recent keyed messages; older ones are read from the store
+STORE_RETRY = timedelta(seconds=10)  # while commits fail, timers are tried again this often, not in a busy loop
 # Records after which Engine.next_wakeup may answer differently (a vote never does).
 CHANGES_TIMERS = (RoundStarted, PartOpened, PartClosed, RoundFinished, ScheduleSaved, ScheduleDeleted)
 
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+class MessageGone(Exception):
+    """The message to edit is no longer there (deleted, or left behind in a chat that got a new id)."""
 
 
 class Transport(Protocol):
@@ -51,7 +65,7 @@ class Transport(Protocol):
         """Send a new message; return its platform id (needed to edit it later)."""
 
     async def edit(self, message: Edit, platform_id: str) -> None:
-        """Replace the text (and buttons) of an earlier message."""
+        """Replace the text (and buttons) of an earlier message; raise :class:`MessageGone` if it is gone."""
 
     async def reply(self, message: Reply) -> None:
         """Answer one user when there is no better way (e.g. no button press to answer)."""
@@ -68,6 +82,9 @@ class Runner:
         self._message_ids: OrderedDict[tuple[str, str], str] = OrderedDict()
         self._wake = asyncio.Event()
         self._clock_task: asyncio.Task[None] | None = None
+        self._failures_seen = store.failures  # the engine holds exactly what was committed up to this failure
+        self._reloading: asyncio.Task[None] | None = None
+        self._recount = False  # live counts are to be shown again, from the reloaded engine
 
     @classmethod
     async def create(cls, library: Library, store: Store, clock: Clock = utc_now,
@@ -89,6 +106,9 @@ class Runner:
 
     async def handle(self, event: Event, on_reply: ReplyHandler | None = None) -> list[Effect]:
         """Apply ``event``; deliver its messages once its records are committed."""
+        if self._failures_seen != self.store.failures and not await self._catch_up():
+            await self._not_saved(event, on_reply)
+            return []
         if isinstance(event, CommandIssued):
             await self._recall_latest(event)
         try:
@@ -99,10 +119,10 @@ class Runner:
         to_commit, to_send = split(effects)
         try:
             await self.store.commit(to_commit)
-        except Exception:
-            log.critical("could not commit; reloading state from the store so nothing unsaved is shown")
-            await self._reload()
-            raise
+        except CommitFailed:  # logged by the store
+            await self._not_saved(event, on_reply)
+            await self._catch_up()  # now, so the counts shown are right again without waiting for another event
+            return []
         await self._refresh_overall(to_commit)
         holds = self.outbox.holds
         await self._deliver(self.outbox.submit(to_send, self.clock()), on_reply)
@@ -133,14 +153,49 @@ class Runner:
         for (case_id, part), counts in changed.items():
             self.engine.handle(OverallChanged(case_id, part, counts))
 
+    async def _not_saved(self, event: Event, on_reply: ReplyHandler | None) -> None:
+        """Tell the person behind ``event`` that it was not saved, in their chat's language."""
+        if not isinstance(event, (CommandIssued, VoteCast, VoteWithdrawn, NextPressed)):
+            return  # the clock or the store itself: the engine still holds the timer, the next tick tries again
+        voted = isinstance(event, (VoteCast, VoteWithdrawn)) or (isinstance(event, CommandIssued)
+                                                                 and isinstance(event.command, Vote))
+        text = t(self.engine.lang(event.chat), "fault.vote_not_saved" if voted else "fault.not_saved")
+        await self._deliver([Reply(event.chat, event.sender.user, plain(text), refused=True)], on_reply)
+
+    async def _catch_up(self) -> bool:
+        """After a failed commit the engine holds records the store does not: rebuild it from the store (once,
+        however many events wait) before it sees anything else, then show every live count again, as one may
+        have counted votes that were then lost.  False if the store cannot even be read."""
+        try:
+            while self._failures_seen != self.store.failures:
+                if self._reloading is None:
+                    self._reloading = asyncio.create_task(self._reload())
+                await asyncio.shield(self._reloading)
+        except Exception as exc:
+            if self.store.failure_reports.due() is not None:
+                log.error("could not reload the state from the database: %s", exc)
+            return False
+        if self._recount:
+            self._recount = False
+            await self._deliver(self.outbox.submit(self.engine.refresh(), self.clock()))
+            self._wake.set()
+        return True
+
     async def _reload(self) -> None:
-        snapshot = await self.store.load()
-        old = self.engine
-        self.engine = Engine(old.library, platforms=old.platforms, rounds=snapshot.rounds, settings=snapshot.settings,
-                             schedules=snapshot.schedules, overall=Overall(snapshot.overall),
-                             last_round_id=snapshot.last_round_id, last_schedule_id=snapshot.last_schedule_id,
-                             commands=old.commands, default_lang=old.default_lang, user_limit=old.user_limit,
-                             chat_limit=old.chat_limit, command_limit=old.command_limit)
+        try:
+            failures = self.store.failures
+            snapshot = await self.store.load()
+            old = self.engine
+            self.engine = Engine(old.library, platforms=old.platforms, rounds=snapshot.rounds,
+                                 settings=snapshot.settings, schedules=snapshot.schedules,
+                                 overall=Overall(snapshot.overall), last_round_id=snapshot.last_round_id,
+                                 last_schedule_id=snapshot.last_schedule_id, commands=old.commands,
+                                 default_lang=old.default_lang, user_limit=old.user_limit,
+                                 chat_limit=old.chat_limit, command_limit=old.command_limit)
+            self._failures_seen = failures
+            self._recount = True
+        finally:
+            self._reloading = None
 
     async def _deliver(self, messages: list[Message], on_reply: ReplyHandler | None = None) -> None:
         for message in messages:
@@ -166,7 +221,8 @@ class Runner:
         platform_id = await transport.post(message)
         if message.key and platform_id is not None:
             self._keep_message_id(message.chat, message.key, platform_id)
-            await self.store.commit([MessageBound(message.chat, message.key, platform_id)])
+            with contextlib.suppress(CommitFailed):  # logged by the store; the id is known until a restart
+                await self.store.commit([MessageBound(message.chat, message.key, platform_id)])
 
     async def _edit(self, transport: Transport, message: Edit) -> None:
         platform_id = self._message_ids.get((message.chat, message.key))
@@ -176,7 +232,11 @@ class Runner:
             log.warning("no message to edit for %s in %s", message.key, message.chat)
             return
         self._keep_message_id(message.chat, message.key, platform_id)
-        await transport.edit(message, platform_id)
+        try:
+            await transport.edit(message, platform_id)
+        except MessageGone:
+            log.info("the message %s in %s is gone; posting it again", message.key, message.chat)
+            await self._post(transport, Post(message.chat, message.text, message.buttons, key=message.key))
 
     def _keep_message_id(self, chat: str, key: str, platform_id: str) -> None:
         self._message_ids[(chat, key)] = platform_id
@@ -196,6 +256,8 @@ class Runner:
         now = self.clock()
         moments = [m for m in (self.engine.next_wakeup(), self.outbox.next_due()) if m is not None]
         wake = min(moments, default=now + IDLE_WAKEUP)
+        if self.store.failing:
+            wake = max(wake, now + STORE_RETRY)
         return max((wake - now).total_seconds(), 0.0)
 
     async def start(self) -> None:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -22,12 +24,15 @@ from bot.effects import (
     ChatRenamed, ChatSettingsChanged, PartClosed, PartOpened, Record, RoundFinished, RoundStarted, ScheduleDeleted,
     ScheduleSaved, UserForgotten, VoteRecorded,
 )
+from bot.logs import Throttle
 from bot.model import ChatSettings, PartState, Round, SchedulePhase, ScheduledRound
 from bot.overall import STEP
+from bot.refusal import Refused
 
 log = logging.getLogger(__name__)
 
 SYNCHRONOUS_MODES = ("NORMAL", "FULL")
+FAILURE_REPORT_INTERVAL = 60.0  # seconds: a disk that stays full is reported once a minute, not once a vote
 
 # Each entry moves the schema from version i to i + 1.
 MIGRATIONS: list[str] = [
@@ -147,6 +152,43 @@ MIGRATIONS: list[str] = [
 ]
 
 
+def _check_file(path: Path, read_only: bool) -> None:
+    """Refuse what SQLite would not: a folder, or an empty file (a copy that failed) it would take as new."""
+    if path.is_dir():
+        raise Refused(f"{path} is a folder, not a database file: check the path (--db or DILEMMABOT_DB)")
+    if path.exists() and path.stat().st_size == 0:
+        raise Refused(f"{path} is empty (0 bytes), perhaps a copy that failed: restore it from a backup, "
+                      "or delete it to start a new database")
+    if read_only:
+        if not path.exists():
+            raise Refused(f"{path} does not exist: check the path (--db or DILEMMABOT_DB)")
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise Refused(f"cannot create the folder {path.parent} ({exc.strerror}): create it, or choose "
+                      "another path (--db or DILEMMABOT_DB)") from None
+
+
+def _refusal(path: Path, exc: sqlite3.Error) -> Refused:
+    """SQLite's error at start as one line saying what to do."""
+    name = getattr(exc, "sqlite_errorname", "")
+    if name.startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT")):
+        return Refused(f"{path} is not a dilemmabot database (not SQLite, or damaged): check the path "
+                       "(--db or DILEMMABOT_DB), or restore it from a backup")
+    if name == "SQLITE_READONLY_DIRECTORY":
+        return Refused(f"cannot use {path} ({exc}): SQLite needs to create {path.name}-shm beside it; make "
+                       f"the folder {path.parent} writable for the user running dilemmabot")
+    if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH")):
+        return Refused(f"cannot write {path} ({exc}): make the file and its folder writable for the user "
+                       "running dilemmabot")
+    if name.startswith("SQLITE_FULL"):
+        return Refused(f"cannot write {path}: the disk is full; free some space")
+    if name.startswith("SQLITE_BUSY"):
+        return Refused(f"{path} is locked by another program: stop it, or use another database")
+    return Refused(f"cannot use {path} ({exc}): check the file and the disk")
+
+
 @dataclass(frozen=True)
 class MessageBound:
     """An adapter posted the message named ``key``; ``platform_id`` lets it edit it later."""
@@ -163,6 +205,11 @@ class ValueSet:
     key: str
     value: str
     owner: str | None = None
+
+
+class CommitFailed(Exception):
+    """The records were not committed: their transaction failed (the disk is full, say), or one before it
+    that they may depend on.  The store has logged why."""
 
 
 class _Batch:
@@ -295,25 +342,67 @@ class Store:
         self._flushing: _Batch | None = None
         self._wakeup = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
+        self.schema_version = 0
         self.batches = 0  # committed transactions, for benchmarks
+        self.failures = 0  # failed transactions since opening
+        self.failing = False  # the last transaction failed
+        self.failure_reports = Throttle(FAILURE_REPORT_INTERVAL)
 
     @classmethod
-    async def open(cls, path: str | Path, synchronous: str = "NORMAL") -> Store:
+    async def open(cls, path: str | Path, synchronous: str = "NORMAL", *, read_only: bool = False) -> Store:
+        """Open (and create or migrate) the database; ``read_only`` never writes and needs no migration.
+
+        Raises :class:`Refused` for a file this program must not use.
+        """
         if synchronous not in SYNCHRONOUS_MODES:
             raise ValueError(f"synchronous must be one of {SYNCHRONOUS_MODES}")
+        file = Path(path)
         if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            _check_file(file, read_only)
         # sqlite3 opens the transaction itself (BEGIN IMMEDIATE) before the first write of a batch, so a
         # batch costs two trips to aiosqlite's thread: its writes, then the commit.
-        db = await aiosqlite.connect(str(path), isolation_level="IMMEDIATE")
-        await db.execute("PRAGMA journal_mode=WAL")
-        await db.execute(f"PRAGMA synchronous={synchronous}")
-        await db.execute("PRAGMA foreign_keys=ON")
-        await db.execute("PRAGMA busy_timeout=5000")
+        target = f"{file.absolute().as_uri()}?mode=ro" if read_only else str(path)
+        try:
+            db = await aiosqlite.connect(target, isolation_level="IMMEDIATE", uri=read_only)
+        except sqlite3.Error as exc:
+            raise _refusal(file, exc) from None
         store = cls(db)
-        await store._migrate()
-        store._writer = asyncio.create_task(store._write_loop(), name="store-writer")
+        try:
+            await store._prepare(file, synchronous, read_only)
+        except BaseException as exc:
+            await db.close()  # else aiosqlite's thread would keep the process alive: the hang on a wrong file
+            if isinstance(exc, sqlite3.Error):
+                raise _refusal(file, exc) from None
+            raise
+        if not read_only:
+            store._writer = asyncio.create_task(store._write_loop(), name="store-writer")
         return store
+
+    async def _prepare(self, path: Path, synchronous: str, read_only: bool) -> None:
+        """Check that the file is a database of ours that this program knows; then set it up for writing."""
+        await self._db.execute("PRAGMA busy_timeout=5000")
+        self.schema_version = await self._pragma("user_version")
+        if self.schema_version == 0 and (await self._rows("SELECT 1 FROM sqlite_master LIMIT 1")):
+            raise Refused(f"{path} is another program's SQLite database, not dilemmabot's: "
+                          "check the path (--db or DILEMMABOT_DB)")
+        if self.schema_version > len(MIGRATIONS):
+            raise Refused(f"{path} was written by a newer dilemmabot (schema version {self.schema_version}, "
+                          f"this one knows up to {len(MIGRATIONS)}): upgrade dilemmabot, or restore a backup "
+                          "made with this version")
+        if await self._pragma("quick_check") != "ok":
+            raise Refused(f"{path} is damaged (SQLite's quick_check failed): restore it from a backup")
+        if read_only:
+            return
+        await self._db.execute("PRAGMA journal_mode=WAL")
+        await self._db.execute(f"PRAGMA synchronous={synchronous}")
+        await self._db.execute("PRAGMA foreign_keys=ON")
+        await self._migrate()
+        # Rewriting the version proves now, not at the first vote, that the file can be written.
+        await self._db.execute(f"PRAGMA user_version = {self.schema_version}")
+
+    async def _pragma(self, name: str) -> Any:
+        rows = await self._rows(f"PRAGMA {name}")
+        return rows[0][0] if rows else None
 
     async def close(self) -> None:
         """Commit what is waiting, then close the database."""
@@ -327,17 +416,15 @@ class Store:
         await self._db.close()
 
     async def _migrate(self) -> None:
-        async with self._db.execute("PRAGMA user_version") as cursor:
-            row = await cursor.fetchone()
-        version = row[0] if row else 0
-        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+        for number, script in enumerate(MIGRATIONS[self.schema_version:], start=self.schema_version + 1):
             await self._db.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
+            self.schema_version = number
             log.info("store schema migrated to version %d", number)
 
     # ---- writes -----------------------------------------------------------
 
     async def commit(self, records: Iterable[StoreRecord]) -> None:
-        """Persist ``records`` in order; return once they are committed.
+        """Persist ``records`` in order; return once they are committed, or raise :class:`CommitFailed`.
 
         Every caller that arrives while a transaction is being written joins the
         next one: one transaction and one shared event per batch, however many
@@ -353,7 +440,7 @@ class Store:
             self._wakeup.set()
         await batch.done.wait()
         if batch.error is not None:
-            raise batch.error
+            raise CommitFailed(str(batch.error)) from batch.error
 
     async def _write_loop(self) -> None:
         while True:
@@ -366,14 +453,34 @@ class Store:
             self._flushing = batch
             try:
                 await self._write(records)
-            except Exception as exc:  # a failed commit fails everyone in it; nothing was acknowledged
-                log.exception("store commit failed")
-                batch.error = exc
+            except Exception as exc:  # nothing in it was acknowledged
+                self._failed(batch, exc)
             else:
-                self.batches += 1
+                self._succeeded()
             finally:
                 self._flushing = None
                 batch.done.set()
+
+    def _failed(self, batch: _Batch, exc: Exception) -> None:
+        """Fail ``batch`` and the batch queued behind it: its records may build on what was just lost (a vote
+        in a round whose start was not saved).  Counted at once, so the runner knows its engine is stale."""
+        self.failures += 1
+        self.failing = True
+        batch.error = exc
+        queued, self._batch, self._buffer = self._batch, None, []
+        if queued is not None:
+            queued.error = exc
+            queued.done.set()
+        held = self.failure_reports.due()
+        if held is not None:
+            more = f"; {held} more failed since the last report" if held else ""
+            log.error("could not save to the database: %s (nothing in it was acknowledged%s)", exc, more)
+
+    def _succeeded(self) -> None:
+        self.batches += 1
+        if self.failing:
+            self.failing = False
+            log.warning("the database can be written again")
 
     async def _write(self, records: list[StoreRecord]) -> None:
         """One transaction; runs of the same statement go in one ``executemany``."""
@@ -393,6 +500,17 @@ class Store:
             raise
 
     # ---- reads ------------------------------------------------------------
+
+    async def backup(self, dest: Path) -> None:
+        """Copy the database to ``dest``, a new file (mode 0600), in one step of SQLite's online backup: a
+        consistent snapshot, however the bot keeps writing meanwhile."""
+        os.close(os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        target = sqlite3.connect(dest, check_same_thread=False)  # written by aiosqlite's thread
+        try:
+            await self._db.backup(target)
+            target.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
+        finally:
+            target.close()
 
     async def _rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[aiosqlite.Row]:
         async with self._db.execute(sql, params) as cursor:
@@ -467,6 +585,13 @@ class Store:
 
     async def set_value(self, key: str, value: str, owner: str | None = None) -> None:
         await self.commit([ValueSet(key, value, owner)])
+
+    async def holds_data(self) -> bool:
+        """True once anything is stored that was made with the pseudonym key: rounds, chat settings, schedules,
+        posted messages (a vote always belongs to a round)."""
+        rows = await self._rows("SELECT EXISTS (SELECT 1 FROM rounds) OR EXISTS (SELECT 1 FROM chat_settings) "
+                                "OR EXISTS (SELECT 1 FROM schedules) OR EXISTS (SELECT 1 FROM messages)")
+        return bool(rows[0][0])
 
     async def vote_count(self) -> int:
         rows = await self._rows("SELECT COUNT(*) FROM votes")

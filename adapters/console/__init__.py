@@ -95,7 +95,8 @@ class ConsoleTransport:
         if not message.text:
             return  # a silent acknowledgement (Telegram's empty toast)
         name = self.names.get(message.user, "?")
-        print(f"{self._where(message.chat)}→ @{name}: {to_plain(message.text)}", file=self.out)
+        where = f"[dm {name}] " if message.private else self._where(message.chat)  # private: the user's dm view
+        print(f"{where}→ @{name}: {to_plain(message.text)}", file=self.out)
         self.out.flush()
 
 

@@ -116,7 +116,11 @@ class Updates:
 
     def _answer(self, room_id: str, event_id: str) -> ReplyHandler:
         async def answer(reply: Reply) -> None:
-            await self.transport.notice(room_id, reply.text, reply_to=event_id)
+            text = reply.text
+            if reply.private and room_id not in self.rooms.direct:  # never into the room: point to a direct chat
+                lang = self.runner.engine.lang(self.chat(room_id))
+                text = plain(t(lang, "reply.open_private", link=f"https://matrix.to/#/{self.client.user_id}"))
+            await self.transport.notice(room_id, text, reply_to=event_id)
 
         return answer
 

@@ -14,13 +14,14 @@ import logging
 
 from telegram import Bot, InlineKeyboardMarkup, Message, ReplyParameters
 from telegram.constants import CallbackQueryLimit, MessageLimit, ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, Forbidden
 
 from adapters.telegram.keyboard import keyboard
 from bot.chart import ChartData, render_chart
 from bot.effects import Edit, Post, Reply
 from bot.pseudonym import Pseudonymizer
 from bot.richtext import to_html
+from bot.runner import MessageGone
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +97,10 @@ class TelegramTransport:
             await self.bot.edit_message_text(to_html(message.text), chat_id=chat_id, message_id=int(platform_id),
                                              parse_mode=ParseMode.HTML, reply_markup=keyboard(message.buttons))
         except BadRequest as exc:
-            if "message is not modified" not in exc.message.lower():
+            reason = exc.message.lower()
+            if "message to edit not found" in reason:
+                raise MessageGone(reason) from None
+            if "message is not modified" not in reason:
                 raise
 
     async def reply(self, message: Reply, reply_to: int | None = None) -> None:
@@ -104,6 +108,15 @@ class TelegramTransport:
         quote = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to is not None else None
         await self.bot.send_message(self._chat_id(message.chat), to_html(message.text), parse_mode=ParseMode.HTML,
                                     reply_parameters=quote)
+
+    async def to_private_chat(self, user_id: int, message: Reply) -> bool:
+        """Send ``message`` to the person's private chat with the bot; False if the bot may not write there first."""
+        try:
+            await self.bot.send_message(user_id, to_html(message.text), parse_mode=ParseMode.HTML)
+        except (Forbidden, BadRequest) as exc:
+            log.info("could not open a private chat with a user: %s", exc.message)
+            return False
+        return True
 
     async def toast(self, callback_query_id: str, text: str | None) -> None:
         """Answer a button press: the short notice the user sees, or none (it still ends the button's progress bar)."""

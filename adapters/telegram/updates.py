@@ -8,7 +8,7 @@ logic lives here: whether a vote counts is the engine's decision.
 
 from __future__ import annotations
 
-from telegram import CallbackQuery, MaybeInaccessibleMessage, Update
+from telegram import CallbackQuery, MaybeInaccessibleMessage, Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from adapters.telegram.controllers import Controllers
@@ -19,7 +19,7 @@ from bot.effects import Reply
 from bot.events import ChatMoved, CommandIssued, NextPressed, Sender, VoteCast
 from bot.i18n import t
 from bot.pseudonym import Pseudonymizer
-from bot.richtext import to_plain
+from bot.richtext import plain, to_plain
 from bot.runner import Runner
 
 PREFIX = "/"
@@ -58,7 +58,23 @@ class UpdateFeed:
                                  and await self.controllers.controls(context.bot, message))
         event = CommandIssued(chat_key(self.pseudonyms, message.chat), Sender(user, controller), command,
                               self.runner.clock(), private)
-        await self.runner.handle(event, on_reply=lambda reply: self.transport.reply(reply, message.message_id))
+
+        async def answer(reply: Reply) -> None:
+            if reply.private and not private:
+                await self._answer_privately(context.bot.username, message, reply)
+            else:
+                await self.transport.reply(reply, message.message_id)
+
+        await self.runner.handle(event, on_reply=answer)
+
+    async def _answer_privately(self, bot_name: str, message: Message, reply: Reply) -> None:
+        """To the sender's private chat with the bot; where the bot may not write first, a pointer in the group."""
+        if message.from_user is not None and message.sender_chat is None:
+            if await self.transport.to_private_chat(message.from_user.id, reply):
+                return
+        lang = self.runner.engine.lang(chat_key(self.pseudonyms, message.chat))
+        pointer = Reply(reply.chat, reply.user, plain(t(lang, "reply.open_private", link=f"https://t.me/{bot_name}")))
+        await self.transport.reply(pointer, message.message_id)
 
     async def on_migrate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.message

@@ -91,8 +91,13 @@ class ShowReferences(Command):
     pass
 
 
+@dataclass(frozen=True)
+class ShowNotes(Command):
+    pass
+
+
 def start(eng: Engine, ev: CommandIssued, cmd: StartRound) -> list[Effect]:
-    """A round in a group; in a private chat (Telegram's deep link) the self-test of the case."""
+    """A round in a group; in a private chat (where a deep link sends ``/start ID``) the self-test of the case."""
     if ev.private:
         return selftest.begin(eng, ev, cmd.case_id or None)
     chat = eng.chat(ev.chat)
@@ -168,6 +173,19 @@ def references(eng: Engine, ev: CommandIssued, cmd: ShowReferences) -> list[Effe
     if rnd is None:
         return chat.refuse(ev.sender, "refuse.no_round")
     return [Reply(ev.chat, ev.sender.user, render.references(eng.case(rnd), max(rnd.current, 1), chat.lang))]
+
+
+def notes(eng: Engine, ev: CommandIssued, cmd: ShowNotes) -> list[Effect]:
+    """The trainer's notes on the current part, to the trainer alone (never into the group)."""
+    chat, rnd = eng.chat(ev.chat), eng.running(ev.chat)
+    if rnd is None:
+        return chat.refuse(ev.sender, "refuse.no_round")
+    case = eng.case(rnd)
+    part = case.parts[rnd.current - 1]
+    if part.notes is None:
+        return [Reply(ev.chat, ev.sender.user, chat.text("notes.none"), private=True)]
+    text = RichBuilder().bold(chat.say("notes.heading", title=render.part_title(case, rnd.current, chat.lang)))
+    return [Reply(ev.chat, ev.sender.user, text.line().text(part.notes.get(chat.lang)).build(), private=True)]
 
 
 # ---- buttons and reactions --------------------------------------------------

@@ -1,7 +1,7 @@
 """The command table: every command, declared once.
 
 The parser (:meth:`CommandTable.parse`), the engine's dispatch and its checks
-of who may run what where, ``/help``, usage lines, the Telegram command menus
+of who may run what where, ``/help``, usage lines, the adapters' command menus
 and the adapters' admin look-ups all read this list.  Adding a command means
 adding an entry here and its handler.
 """
@@ -34,6 +34,9 @@ COMMANDS = CommandTable([
                 help={"nb": "resultatene fra siste runde", "en": "results of the latest round"}),
     CommandSpec("refs", rounds.ShowReferences, rounds.references, recalls_latest=True,
                 help={"nb": "lovhenvisninger for delen", "en": "legal references for the part"}),
+    CommandSpec("notes", rounds.ShowNotes, rounds.notes, control=True, where=Where.GROUP,
+                help={"nb": "kursledernotater for delen, privat til deg",
+                      "en": "trainer notes for the part, privately to you"}),
     CommandSpec("selftest", selftest.SelfTest, selftest.selftest, parse=selftest.parse_selftest, where=Where.PRIVATE,
                 help={"nb": "test deg selv på et dilemma", "en": "test yourself on a dilemma"},
                 usage={"nb": "[ID]", "en": "[ID]"}, example="lmb"),

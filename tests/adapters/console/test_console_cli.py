@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
+from .command import ROOT, dilemmabot
 from .session import block
-
-ROOT = Path(__file__).resolve().parents[3]
 
 GROUP_SCRIPT = """\
 /cases
@@ -33,13 +29,6 @@ GROUP_SCRIPT = """\
 /close
 /next
 """
-
-
-def dilemmabot(*args: str, stdin: str = "", env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "MATRIX_"))}
-    environment.update(env or {})
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], input=stdin, capture_output=True, text=True,
-                          cwd=ROOT, env=environment, timeout=60)
 
 
 def test_piped_group_round_then_results_on_the_same_db_then_export(tmp_path: Path) -> None:
@@ -115,7 +104,7 @@ def test_the_shipped_cases_validate_and_are_listed() -> None:
     run = dilemmabot("validate")
     assert run.returncode == 0 and run.stdout == "", run.stdout
     listing = dilemmabot("cases").stdout
-    assert "jubileum\tRødt eller grønt lys: jubileet\t3" in listing and len(listing.splitlines()) == 8
+    assert "jubileum\tRødt eller grønt lys: jubileet\t3" in listing and len(listing.splitlines()) == 11
 
 
 def test_a_broken_case_is_skipped_and_the_bot_still_runs(tmp_path: Path) -> None:

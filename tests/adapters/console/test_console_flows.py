@@ -6,7 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from ...engine.conftest import tally_line
-from .session import block, play
+from .session import answers_to, block, play
 
 
 async def test_trainer_schedules_a_dilemma_before_the_session(tmp_path: Path) -> None:
@@ -50,3 +50,24 @@ async def test_selftest_results_forget_and_privacy(tmp_path: Path) -> None:
     assert "Slettet: alle stemmene og selvtestene dine, overalt." in out
     assert "pseudonym" in out
     assert "The language of this chat is now English." in out and "Summary – Red or green light" in out
+
+
+async def test_a_known_command_with_wrong_arguments_gets_its_usage_line(tmp_path: Path) -> None:
+    out = await play(tmp_path, ["/start jubileum timer 0m", "/unschedule abc", "/schedule", "/vote", "/lang",
+                                "/start lmb", "/next", "/vote 9"])
+    answers = answers_to(out, "you")
+    assert answers[:5] == [
+        "Bruk: /start ID [timer 3m]. Eksempel: /start jubileum timer 3m",
+        "Bruk: /unschedule NR. Eksempel: /unschedule 2",
+        "Bruk: /schedule ID NÅR [until NÅR]. Eksempel: /schedule jubileum 2026-11-24 18:00 until 2026-11-25 09:00",
+        "Bruk: /vote VALG. Eksempel: /vote 1",
+        "Bruk: /lang nb|en. Eksempel: /lang en",
+    ]
+    assert answers[5] == "Ukjent valg «9». Velg en av: 1 = Habil, 2 = Inhabil."  # not "Habil (habil)"
+
+
+async def test_trainer_notes_go_to_the_trainer_alone(tmp_path: Path) -> None:
+    out = await play(tmp_path, ["/start jubileum", "/notes", "@bob /notes"])
+    notes = [m for m in answers_to(out, "you") if m.startswith("Kursledernotater – Jubileumsmiddagen")]
+    assert len(notes) == 1 and "[dm you] → @you: Kursledernotater" in out  # shown in the trainer's private view
+    assert "Beklager" in answers_to(out, "bob")[0]  # a member is refused

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from ...engine.conftest import tally_lines
 from .session import answers_to, messages, play
-from .test_console_cli import dilemmabot
+from .command import dilemmabot
 
 
 def _selftest_views(out: str) -> list[str]:

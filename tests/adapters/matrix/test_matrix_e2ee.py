@@ -148,7 +148,7 @@ async def test_encrypted_group_round_with_polls_and_reactions(matrix_user, make_
 
     await send_text(carol, room_id, "!privacy")  # says plainly that the others see poll answers and reactions
     privacy = await wait_until(lambda: view.message(me, "Hva lagres", "m.notice"), what="!privacy")
-    assert "et svar i en avstemning, og like så en reaksjon, synlig for alle i rommet" in privacy["content"]["body"]
+    assert "(et svar i avstemningen, eller en reaksjon) synlig for alle i rommet" in privacy["content"]["body"]
     await send_text(carol, room_id, "!help")
     help_text = await wait_until(lambda: view.message(me, "Dilemmabot", "m.notice"), what="!help")
     assert "reaksjoner og avstemningssvar er synlige" in help_text["content"]["body"]

@@ -149,3 +149,27 @@ async def test_command_menus_by_scope_in_every_language_come_from_the_command_ta
                 assert menu.get(spec.name, spec.help[lang]) == spec.help[lang]
     assert "close" in menus[("all_chat_administrators", "nb")] and "close" not in menus[("all_group_chats", "nb")]
     assert menus[("all_group_chats", "en")]["results"] == "results of the latest round"
+
+
+async def test_a_round_carries_on_when_the_group_becomes_a_supergroup(telegram_sandbox, tmp_path, caplog):
+    """Telegram gives the group a new id; the open round, its votes, schedules and settings move with it."""
+    supergroup = Chat.supergroup(-1004301, "Bystyret")
+    async with running_bot(telegram_sandbox, tmp_path) as h:
+        await h.emu.set_admins(GROUP.id, [ADMIN.id])
+        await h.emu.set_admins(supergroup.id, [ADMIN.id])
+        await h.command(GROUP, ADMIN, "/lang en")
+        await h.command(GROUP, ADMIN, "/schedule lmb in 30h")
+        await h.command(GROUP, ADMIN, "/start jubileum")
+        part = await h.wait_message(GROUP, has_buttons)
+        await h.vote(GROUP, BJORN, part, "v:1:1:red")
+        await h.emu.send_update({"message": {  # the old group's last message names its new id
+            "message_id": 999_001, "date": 0, "chat": GROUP.to_api(), "from": ADMIN.to_api(),
+            "migrate_to_chat_id": supergroup.id}})
+        await h.emu.wait_for(lambda: h.bot.runner.engine.running(f"telegram:{supergroup.id}") is not None)
+        await h.vote(supergroup, CARI, part, "v:1:1:green")  # the same buttons, pressed in the supergroup
+        schedules = await h.reply_to(supergroup, await h.command(supergroup, ADMIN, "/schedules"))
+        await h.command(supergroup, ADMIN, "/close")
+        results = await h.wait_text(supergroup, "Result – The jubilee dinner")
+    assert "Scheduled rounds" in schedules["text"] and "lmb" in schedules["text"]  # settings and schedules moved
+    assert "2 votes in all" in results["text"] and "1 (50 %)" in results["text"]  # the vote from before is kept
+    assert h.errors == [] and errors_logged(caplog) == []

@@ -114,3 +114,18 @@ async def test_build_telegram_alone_keeps_the_token_out_of_debug_logs(telegram_s
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert telegram_sandbox.token not in logged and str(ADMIN.id) not in logged
     assert build_telegram and Config  # the harness builds the bot with build_telegram, as embedders would
+
+
+async def test_trainer_notes_reach_the_trainer_privately_and_never_the_group(telegram_sandbox, tmp_path, caplog):
+    async with running_bot(telegram_sandbox, tmp_path) as h:
+        await start_round(h)
+        await h.command(GROUP, ADMIN, "/notes")
+        notes = await h.wait_text(Chat.private(ADMIN), "Kursledernotater – Jubileumsmiddagen")
+        # a trainer who never opened a private chat with the bot gets a pointer in the group, not the notes
+        await h.emu.fail_next("sendMessage", error_code=403, description="Forbidden: bot can't initiate conversation")
+        pointer = await h.reply_to(GROUP, await h.command(GROUP, ADMIN, "/notes"))
+        group = [m.get("text") or "" for m in await h.messages(GROUP)]
+    assert len(notes["text"]) > 200
+    assert "t.me/" in pointer["text"] and "privat chat" in pointer["text"]
+    assert not any("Kursledernotater" in text for text in group)
+    assert h.errors == [] and errors_logged(caplog) == []
