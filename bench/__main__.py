@@ -1,6 +1,6 @@
 """``python -m bench``: every benchmark, one table.  See bench/README.md for what each line means.
 
-Options: ``--skip-telegram`` (no Node needed), ``--only votes|burst|memory|telegram|matrix`` (repeatable).
+Options: ``--skip-telegram`` (no Node needed), ``--only votes|burst|memory|history|telegram|matrix`` (repeatable).
 Environment: ``BENCH_SYNCHRONOUS=FULL`` runs the store benches with ``PRAGMA synchronous=FULL``.
 """
 
@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import burst, matrix, telegram, votes
+from bench import burst, history, matrix, telegram, votes
 from bench.common import ROOT, SYNCHRONOUS
 from bot.cli import tune_gc
 
@@ -49,6 +49,9 @@ def votes_rows(r: votes.VotesResult) -> list[Row]:
             f"naive INSERT+COMMIT {_rate(r.naive)}", f"{r.vs_naive:.1f}x", ">= 8x", _yes(r.vs_naive >= 8)),
         Row("", "same, vs raw executemany (no engine)", "", f"raw {_rate(r.raw)}", f"{r.vs_raw:.3f}", ">= 0.1",
             _yes(r.vs_raw >= 0.1)),
+        Row("", "CPU per acknowledged vote (process time)", f"{r.cpu_us:.1f} µs", f"naive {r.naive_cpu_us:.1f} µs",
+            f"{r.naive_cpu_us / r.cpu_us:.1f}x less", "<= 20 µs", _yes(r.cpu_us <= 20)),
+        Row("", "info: CPU per vote, runs of ours", ", ".join(f"{x:.1f} µs" for x in r.cpu_runs), "", "", "", ""),
         Row("", "info: naive store behind our runner+engine", _rate(r.naive_runner), "", "", "", ""),
         Row("", f"info: transactions for {r.votes:,} votes (group commit)", f"{r.batches}", "", "", "", ""),
         Row("", "info: runs of ours", ", ".join(_rate(x) for x in r.ours_runs), "", "", "", ""),
@@ -76,6 +79,22 @@ def memory_rows(m: dict) -> list[Row]:
             f"no rounds {m['before_mb']:.1f} MB", f"{m['after_mb'] / m['before_mb']:.2f}x", "< 150 MB",
             _yes(m["after_mb"] < 150)),
         Row("", "per open round", f"{m['per_round_kb']:.1f} KB", "", "", "", ""),
+    ]
+
+
+def history_rows(h: dict) -> list[Row]:
+    empty, full = h["empty"], h["history"]
+    label = f"{h['rounds']:,} finished rounds, {h['votes']:,} votes"
+    return [
+        Row("5 history", f"start-up, {label}", f"{full['startup_s']:.2f} s", f"empty {empty['startup_s']:.2f} s",
+            f"{full['startup_s'] / empty['startup_s']:.1f}x", "< 1 s", _yes(full["startup_s"] < 1)),
+        Row("", "RSS after start", f"{full['rss_mb']:.1f} MB", f"empty {empty['rss_mb']:.1f} MB",
+            f"+{full['rss_mb'] - empty['rss_mb']:.1f} MB", "<= +20 MB", _yes(full["rss_mb"] - empty["rss_mb"] <= 20)),
+        Row("", "a self-test answer (median)", f"{full['answer_ms']:.2f} ms", f"empty {empty['answer_ms']:.2f} ms",
+            f"{full['answer_ms'] / empty['answer_ms']:.2f}x", "<= 2 ms", _yes(full["answer_ms"] <= 2)),
+        Row("", "the end of a round, /stop (median)", f"{full['end_ms']:.2f} ms", f"empty {empty['end_ms']:.2f} ms",
+            f"{full['end_ms'] / empty['end_ms']:.2f}x", "<= 2 ms", _yes(full["end_ms"] <= 2)),
+        Row("", "info: building the history database (executemany)", f"{h['build_s']:.0f} s", "", "", "", ""),
     ]
 
 
@@ -130,6 +149,9 @@ async def main_async(only: set[str], skip_telegram: bool) -> int:
         if "memory" in only:
             print("bench 4: memory ...", file=sys.stderr, flush=True)
             rows += memory_rows(memory_subprocess(tmp / "memory"))
+        if "history" in only:
+            print("bench 5: history ...", file=sys.stderr, flush=True)
+            rows += history_rows(await asyncio.to_thread(history.run, tmp / "history"))
         if "telegram" in only and not skip_telegram:
             print("bench 3: telegram ...", file=sys.stderr, flush=True)
             try:
@@ -154,11 +176,11 @@ async def main_async(only: set[str], skip_telegram: bool) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--only", action="append", choices=["votes", "burst", "memory", "telegram", "matrix"])
+    everything = ["votes", "burst", "memory", "history", "telegram", "matrix"]
+    parser.add_argument("--only", action="append", choices=everything)
     parser.add_argument("--skip-telegram", action="store_true")
     args = parser.parse_args()
     tune_gc()  # the collector settings `dilemmabot run` uses; baselines run in the same process with them
-    everything = ["votes", "burst", "memory", "telegram", "matrix"]
     sys.exit(asyncio.run(main_async(set(args.only or everything), args.skip_telegram)))
 
 

@@ -33,7 +33,7 @@ from bot.events import Sender, VoteCast
 CHATS = 40
 VOTERS_PER_CHAT = 1_000  # 40,000 votes per run
 WORKERS = 1_000  # votes in flight at once (one task per pending update, as in a busy bot)
-RUNS = 3
+RUNS = 5
 NAIVE_VOTES = 15_000  # the naive store is noisy (WAL checkpoints): median of RUNS
 RAW_ROWS = 400_000
 RAW_BATCH = 10_000
@@ -43,6 +43,9 @@ RAW_BATCH = 10_000
 class VotesResult:
     ours: float  # votes/s, median of RUNS
     ours_runs: list[float]
+    cpu_us: float  # process CPU time per acknowledged vote (all threads: engine, runner, SQLite), median of RUNS
+    cpu_runs: list[float]
+    naive_cpu_us: float
     naive: float  # votes/s, median of RUNS
     naive_runner: float
     raw: float
@@ -68,37 +71,46 @@ def _events(rounds: dict[str, int], voters: int) -> list[tuple[str, str, int, st
     return out
 
 
-async def _drive(runner, events: list[tuple[str, str, int, str]], workers: int) -> float:
-    """Feed every vote through ``runner.handle`` from ``workers`` tasks; seconds until the last ack."""
+async def _drive(runner, events: list[tuple[str, str, int, str]], workers: int) -> tuple[float, float]:
+    """Feed every vote through ``runner.handle`` from ``workers`` tasks; seconds until the last ack, and the
+    process CPU seconds spent meanwhile."""
     it = iter(events)
 
     async def worker() -> None:
         for chat, user, rid, option in it:
             await runner.handle(VoteCast(chat, Sender(user), rid, 1, option, runner.clock()))
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     await asyncio.gather(*(worker() for _ in range(workers)))
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - cpu
 
 
-async def run_ours(tmp: Path, tag: str, chats: int = CHATS, voters: int = VOTERS_PER_CHAT) -> tuple[float, int, int]:
+@dataclass
+class Run:
+    rate: float  # votes/s
+    cpu_us: float  # CPU µs per vote
+    batches: int
+    votes: int
+
+
+async def run_ours(tmp: Path, tag: str, chats: int = CHATS, voters: int = VOTERS_PER_CHAT) -> Run:
     store = await Store.open(tmp / f"ours-{tag}.db", SYNCHRONOUS)
     try:
         runner = new_runner(library(), store, NullTransport())
         rounds = await start_rounds(runner, [f"telegram:-{1000 + i}" for i in range(chats)])
         events = _events(rounds, voters)
         batches_before = store.batches
-        seconds = await _drive(runner, events, WORKERS)
+        seconds, cpu = await _drive(runner, events, WORKERS)
         batches = store.batches - batches_before
         stored = await store.vote_count()
     finally:
         await store.close()
     if stored != len(events):
         raise AssertionError(f"ours: {stored} votes stored, {len(events)} acknowledged")
-    return len(events) / seconds, batches, len(events)
+    return Run(len(events) / seconds, 1e6 * cpu / len(events), batches, len(events))
 
 
-async def run_naive(tmp: Path, votes: int = NAIVE_VOTES) -> float:
+async def run_naive(tmp: Path, votes: int = NAIVE_VOTES) -> tuple[float, float]:
     """The naive store alone: one INSERT + COMMIT per vote, WORKERS callers at once."""
     store = await NaiveStore.open(tmp / "naive-store.db", SYNCHRONOUS)
     try:
@@ -110,15 +122,15 @@ async def run_naive(tmp: Path, votes: int = NAIVE_VOTES) -> float:
             for i in users:
                 await store.commit([VoteRecorded(1, 1, f"u{i}", "red" if i % 3 else "green", utc_now())])
 
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         await asyncio.gather(*(worker() for _ in range(WORKERS)))
-        seconds = time.perf_counter() - start
+        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
         stored = await store.vote_count()
     finally:
         await store.close()
     if stored != votes:
         raise AssertionError(f"naive: {stored} votes stored, {votes} acknowledged")
-    return votes / seconds
+    return votes / seconds, 1e6 * cpu / votes
 
 
 async def run_naive_runner(tmp: Path, votes: int = NAIVE_VOTES) -> float:
@@ -129,7 +141,7 @@ async def run_naive_runner(tmp: Path, votes: int = NAIVE_VOTES) -> float:
         chats = max(1, votes // VOTERS_PER_CHAT)
         rounds = await start_rounds(runner, [f"telegram:-{1000 + i}" for i in range(chats)])
         events = _events(rounds, votes // chats)
-        seconds = await _drive(runner, events, WORKERS)
+        seconds, _cpu = await _drive(runner, events, WORKERS)
         stored = await store.vote_count()
     finally:
         await store.close()
@@ -163,11 +175,10 @@ async def run_raw(tmp: Path, tag: str, rows: int = RAW_ROWS, batch: int = RAW_BA
 
 async def run(tmp: Path) -> VotesResult:
     await run_ours(tmp, "warmup", chats=4, voters=500)
-    ours, batches, votes = [], 0, 0
-    for i in range(RUNS):
-        rate, batches, votes = await run_ours(tmp, str(i))
-        ours.append(rate)
-    naive = median([await run_naive(tmp / f"naive-{i}") for i in range(RUNS)])
+    ours = [await run_ours(tmp, str(i)) for i in range(RUNS)]
+    naive = [await run_naive(tmp / f"naive-{i}") for i in range(RUNS)]
     naive_runner = await run_naive_runner(tmp)
     raw = [await run_raw(tmp, str(i)) for i in range(RUNS)]
-    return VotesResult(median(ours), ours, naive, naive_runner, median(raw), raw, batches, votes)
+    rates, cpus = [r.rate for r in ours], [r.cpu_us for r in ours]
+    return VotesResult(median(rates), rates, median(cpus), cpus, median(n[1] for n in naive),
+                       median(n[0] for n in naive), naive_runner, median(raw), raw, ours[-1].batches, ours[-1].votes)

@@ -34,13 +34,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.umask(0o077)  # everything the bot writes (database, key, sessions) is its user's alone
     args = _parser().parse_args(argv)
     command = args.command or "run"
-    config = Config.load(db_path=getattr(args, "db", None), lang=getattr(args, "lang", None))
-    setup_logging(config.log_level, config.secrets())
-    if command == "validate":
-        return validate(args.paths or [str(config.cases_dir)])
-    if command == "cases":
-        return list_cases(config, args.lang or config.lang)
     try:
+        config = Config.load(db_path=getattr(args, "db", None), lang=getattr(args, "lang", None))
+        setup_logging(config.log_level, config.secrets())
+        if command == "validate":
+            return validate(args.paths or [str(config.cases_dir)])
+        if command == "cases":
+            return list_cases(config, args.lang or config.lang)
         if command == "export":
             return asyncio.run(export(config, args.format, args.since, args.case, sys.stdout))
         if command == "backup":

@@ -12,6 +12,10 @@ from typing import Any, Mapping
 
 import yaml
 
+from bot.i18n import LANGUAGES
+from bot.refusal import Refused
+from bot.store import SYNCHRONOUS_MODES
+
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CASES = PACKAGE_ROOT / "dilemmas"
 
@@ -83,16 +87,32 @@ class Config:
         env = os.environ if env is None else env
         values: dict[str, Any] = {}
         if env.get("DILEMMABOT_CONFIG"):
-            values.update(yaml.safe_load(Path(env["DILEMMABOT_CONFIG"]).read_text(encoding="utf-8")) or {})
+            values.update(_read_file(Path(env["DILEMMABOT_CONFIG"])))
         values.update({name: env[var] for var, name in _ENV.items() if env.get(var)})
         values.update({k: v for k, v in overrides.items() if v is not None})
         unknown = set(values) - set(cls.__dataclass_fields__)
         if unknown:
-            raise ValueError(f"unknown configuration keys: {', '.join(sorted(unknown))}")
+            raise Refused(f"unknown configuration keys: {', '.join(sorted(unknown))} (see the README's settings)")
         return cls(**{k: _convert(k, v) for k, v in values.items()})
 
 
+def _read_file(path: Path) -> dict[str, Any]:
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise Refused(f"cannot read the settings file {path} (DILEMMABOT_CONFIG): {exc}") from None
+    if not isinstance(loaded, dict):
+        raise Refused(f"the settings file {path} (DILEMMABOT_CONFIG) must hold field: value lines")
+    return loaded
+
+
 def _convert(name: str, value: Any) -> Any:
+    if name == "lang" and value not in LANGUAGES:
+        raise Refused(f"DILEMMABOT_LANG (lang) is {value!r}: choose one of {', '.join(LANGUAGES)}")
+    if name == "synchronous" and str(value).upper() not in SYNCHRONOUS_MODES:
+        raise Refused(f"DILEMMABOT_SQLITE_SYNCHRONOUS is {value!r}: choose one of {', '.join(SYNCHRONOUS_MODES)}")
+    if name == "matrix_power_level" and not str(value).strip().isdecimal():
+        raise Refused(f"MATRIX_POWER_LEVEL is {value!r}: give a whole number such as 50")
     if name in ("db_path", "cases_dir", "secret_path"):
         return Path(value)
     if name in ("trainers", "matrix_invite_allow"):

@@ -1,13 +1,13 @@
-"""Every text the bot says, in bokmål (``nb``) and English (``en``).
+"""Every text the bot says, in bokmål (``nb``, the default), nynorsk (``nn``) and English (``en``).
 
-Keys are the same in both languages and so are the ``{placeholders}``; a
+Keys are the same in every language and so are the ``{placeholders}``; a
 test checks it.  Command names in texts use ``{p}`` for the adapter's
 command prefix (``/`` in Telegram and the console, ``!`` in Matrix).
 """
 
 from __future__ import annotations
 
-LANGUAGES = ("nb", "en")
+LANGUAGES = ("nb", "nn", "en")
 
 TEXTS: dict[str, dict[str, str]] = {
     "nb": {
@@ -131,6 +131,129 @@ TEXTS: dict[str, dict[str, str]] = {
         "matrix.undecryptable": (
             "Jeg kunne ikke lese den krypterte meldingen din (jeg mangler nøkkelen til den). "
             "Send den gjerne på nytt; slår du på «bare verifiserte enheter», må enheten min være kryss-signert."
+        ),
+    },
+    "nn": {
+        "help.intro": "Dilemmabot – etikkdilemma for folkevalde (KS Folkevalgtprogram).",
+        "help.trainers": "For kursleiarar og administratorar:",
+        "help.selftest": "Test deg sjølv i ein privat chat med meg: {p}selftest.",
+        "help.anonymous": "Røystene er anonyme: ingen ser kven som røysta kva.",
+        "help.add_to_group": "Legg meg til i ei gruppe (som administrator): {link}",
+        "help.votes_visible": "Boten viser berre summar, men her ser alle i rommet kven som røysta kva (reaksjonar og svar på avstemmingar er synlege).",
+        "cases.header": "Dilemma",
+        "cases.line": "{id} – {title} ({parts} delar)",
+        "cases.line_one": "{id} – {title} (1 del)",
+        "cases.footer": "Start med {p}start ID, eller med {p}selftest ID i ein privat chat.",
+        "cases.none": "Ingen dilemma er lasta inn.",
+        "round.started": "Nytt dilemma",
+        "round.source": "Kjelde: {source}",
+        "round.parts": "{parts} delar.",
+        "round.timer": "Kvar del blir lukka automatisk etter {minutes} min.",
+        "part.heading": "Del {n} av {total}",
+        "part.vote_hint": "Røyst med knappane eller {p}vote VAL.",
+        "part.button_hint": "Røyst med knappane under. Ingen i gruppa ser kva du røystar.",
+        "part.votes_so_far": "Røyster til no: {count}",
+        "part.closes_at": "Avstemminga blir lukka kl. {time}.",
+        "part.closed": "Avstemminga er lukka.",
+        "part.reflection": "Refleksjon – inga avstemming. Diskuter, og gå vidare med {p}next.",
+        "results.heading": "Resultat – {title}",
+        "results.total": "I alt {count} røyster",
+        "results.total_one": "I alt 1 røyst",
+        "results.points": "Til drøfting",
+        "results.refs_hint": "Lovtilvisingar: {p}refs",
+        "results.next_hint": "Neste del: {p}next",
+        "results.last_hint": "Det var den siste delen. Avslutt med {p}next.",
+        "results.auto_next": "Neste del kjem kl. {time}.",
+        "results.others": "Slik har alle svara til no ({count})",
+        "results.others_hidden": "Korleis alle har svara, blir vist når minst {min} har svara (no {count}).",
+        "results.your_answer": "Svaret ditt: {option}",
+        "results.group": "Denne gruppa",
+        "results.overall": "Alle grupper og sjølvtestar",
+        "results.overall_hidden": "Den samla fordelinga blir vist når minst {min} har svara.",
+        "results.none": "Det er ikkje spelt nokon runde i denne chatten enno.",
+        "summary.heading": "Samandrag – {title}",
+        "summary.done": "Runden er ferdig. Takk for at de var med!",
+        "summary.selftest_done": "Sjølvtesten er ferdig. Takk!",
+        "summary.no_vote": "inga avstemming",
+        "summary.open": "avstemminga er i gang ({count} har røysta)",
+        "summary.in_progress": "Runden er i gang: del {n} av {total}.",
+        "summary.you": "du: {option}",
+        "refs.heading": "Lovtilvisingar – {title}",
+        "refs.none": "Denne delen har ingen lovtilvisingar.",
+        "notes.heading": "Kursleiarnotat – {title}",
+        "notes.none": "Denne delen har ingen kursleiarnotat.",
+        "reply.open_private": "Svaret er berre for deg. Start ein privat chat med meg først, og prøv igjen: {link}",
+        "vote.recorded": "Røysta di er registrert: {option}",
+        "vote.changed": "Du endra røysta di til {option}",
+        "vote.same": "Du har allereie røysta {option}",
+        "vote.withdrawn": "Røysta di er trekt tilbake",
+        "fault.vote_not_saved": "Røysta di vart ikkje lagra, fordi boten ikkje fekk skrive til databasen. Prøv igjen om litt.",
+        "fault.not_saved": "Det vart ikkje lagra, fordi boten ikkje fekk skrive til databasen. Prøv igjen om litt.",
+        "next.button": "Neste del ➡️",
+        "next.finish_button": "Sjå samandraget ➡️",
+        "refuse.not_controller": "Orsak, berre administratorar og kursleiarar kan gjere det her.",
+        "refuse.no_round": "Det går ingen runde her no. Start ein med {p}start ID.",
+        "refuse.round_running": "Det går alt ein runde her ({case}). Avslutt han med {p}stop først.",
+        "refuse.unknown_case": "Eg finn ikkje dilemmaet «{case}». Sjå {p}cases.",
+        "refuse.usage": "Bruk: {usage}. Døme: {example}",
+        "refuse.private_only": "Dette gjer du i ein privat chat med meg: send {p}{name} der.",
+        "refuse.group_only": "{p}{name} blir brukt i ei gruppe, ikkje i ein privat chat.",
+        "refuse.typed_vote": "Røyst med knappane under delen: då ser ingen i gruppa kva du røysta.",
+        "refuse.voting_closed": "Avstemminga er lukka.",
+        "refuse.no_options": "Denne delen har inga avstemming.",
+        "refuse.unknown_option": "Ukjent val «{choice}». Vel eitt av desse: {options}.",
+        "refuse.stale": "Denne knappen gjeld ikkje lenger.",
+        "refuse.not_open": "Avstemminga er ikkje open.",
+        "refuse.not_your_selftest": "Dette er ikkje sjølvtesten din.",
+        "refuse.answer_first": "Svar på denne delen først, eller avslutt med {p}stop.",
+        "refuse.too_fast": "Roleg no – du sender for mange førespurnader. Vent litt og prøv igjen.",
+        "refuse.bad_language": "Vel eitt av språka {languages}, til dømes {p}lang nb.",
+        "refuse.bad_timezone": "Ukjend tidssone «{zone}». Døme: {p}tz Europe/Oslo.",
+        "refuse.bad_time": "Eg forstår ikkje tidspunktet «{text}». Døme: {example}",
+        "refuse.until_before": "Slutten må kome etter starten. Døme: {p}schedule jubileum 2026-11-25 09:00 until 2026-11-26 08:30",
+        "refuse.unknown_schedule": "Fann ingen planlagd runde nr. {number}. Sjå {p}schedules.",
+        "refuse.too_many_schedules": "Denne chatten har allereie {max} planlagde rundar.",
+        "refuse.unknown_command": "Ukjend kommando. Sjå {p}help.",
+        "selftest.pick": "Vel eit dilemma du vil teste deg sjølv på:",
+        "selftest.line": "{p}selftest {id} – {title}",
+        "selftest.intro": "Sjølvtest: du svarar i ditt eige tempo. Etter kvart svar ser du diskusjonspunkta og korleis andre svara.",
+        "forget.done": "Sletta: alle røystene og sjølvtestane dine, overalt. Summar som ei gruppe alt har sett, står att.",
+        "privacy": (
+            "Kva blir lagra?\n"
+            "• Røystene dine, knytte til eit pseudonym (ein nøkkelbasert hash av brukar-ID-en din), aldri namnet "
+            "eller ID-en din. Pseudonymet kan ikkje reknast tilbake utan den hemmelege nøkkelen til installasjonen.\n"
+            "• I gruppa er røystene anonyme: medan avstemminga er i gang, blir berre talet på røyster vist; "
+            "når ho blir lukka, blir fordelinga vist – aldri kven som røysta kva.\n"
+            "• Den samla fordelinga (alle grupper og sjølvtestar) tel berre avslutta delar og eitt svar per person. "
+            "Ho blir ikkje oppdatert før minst 5 nye har svara, og blir ikkje vist under 5 svar.\n"
+            "• Eksporten for kursleiarar har berre summane for gruppene og den samla fordelinga, aldri einskilde "
+            "svar frå sjølvtestar eller brukar-ID-ar.\n"
+            "• {p}forget i ein privat chat slettar alle røystene og sjølvtestane dine overalt. Summar som ei gruppe "
+            "alt har sett, står att."
+        ),
+        "lang.set": "Språket i denne chatten er no nynorsk.",
+        "tz.set": "Tidssona i denne chatten er no {zone}.",
+        "schedule.saved": "Planlagd nr. {number}: «{title}» opnar {opens}{until}.",
+        "schedule.until": ", avstemminga blir lukka {closes}",
+        "schedule.list_header": "Planlagde rundar",
+        "schedule.line": "{number}. {case} – opnar {opens}{until}",
+        "schedule.none": "Ingen planlagde rundar.",
+        "schedule.cancelled": "Planlagd runde nr. {number} er fjerna.",
+        "schedule.late": "(Eg var fråkopla då dette skulle skje kl. {time}, difor kjem det no.)",
+        "schedule.missed": "Den planlagde runden «{title}» skulle ha vore open frå {opens} til {closes}, men eg var fråkopla. Eg opnar han no utan tidsfrist.",
+        "schedule.busy": "Den planlagde runden «{title}» kunne ikkje starte fordi ein annan runde er i gang. Start han sjølv med {p}start {case}.",
+        "schedule.reminder": "Påminning: «{title}» – {count} har røysta til no. Avstemminga blir lukka {closes}.",
+        "schedule.deadline": "Fristen har gått ut – her er resultatet.",
+        "option.choices": "Val: {choices}",
+        "part.react_hint": "Røyst i avstemminga under, eller ved å reagere med eitt av vala. Alle i rommet ser svara.",
+        "privacy.votes_visible": (
+            "• Her er ei røyst (eit svar i avstemminga, eller ein reaksjon) synleg for alle i rommet, også i krypterte "
+            "rom: dei andre kan sjå kven som røysta kva. "
+            "Boten viser berre summar, men vil du røyste heilt anonymt, bruk {p}selftest i ei direktemelding."
+        ),
+        "matrix.undecryptable": (
+            "Eg kunne ikkje lese den krypterte meldinga di (eg manglar nøkkelen til henne). "
+            "Send henne gjerne på nytt; slår du på «berre verifiserte einingar», må eininga mi vere kryss-signert."
         ),
     },
     "en": {

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable
 
-from bot.effects import Edit, Message, Post, TallyChanged
+from bot.effects import Edit, Message, Post, Reply, TallyChanged
 
 
 @dataclass
@@ -35,6 +35,9 @@ class Outbox:
         """The messages to send now; tally updates that must wait are kept."""
         out: list[Message] = []
         for message in messages:
+            if type(message) is Reply:  # most messages: an answer to one person, never held back
+                out.append(message)
+                continue
             if isinstance(message, TallyChanged):
                 pace = self._chats.get(message.chat)
                 if pace is None:

@@ -24,7 +24,7 @@ from typing import Awaitable, Callable, Protocol
 from bot.cases import Library
 from bot.effects import (
     Edit, Effect, Message, PartClosed, PartOpened, Post, Reply, RoundFinished, RoundStarted, ScheduleDeleted,
-    ScheduleSaved, TallyChanged, UserForgotten, split,
+    ScheduleSaved, TallyChanged, UserForgotten, VoteRecorded, split,
 )
 from bot.engine import Engine
 from bot.engine.rounds import Vote
@@ -123,10 +123,13 @@ class Runner:
             await self._not_saved(event, on_reply)
             await self._catch_up()  # now, so the counts shown are right again without waiting for another event
             return []
-        await self._refresh_overall(to_commit)
+        timers_moved = False
+        if not (len(to_commit) == 1 and type(to_commit[0]) is VoteRecorded):  # a vote changes neither: the hot path
+            timers_moved = any(isinstance(r, CHANGES_TIMERS) for r in to_commit)
+            await self._refresh_overall(to_commit)
         holds = self.outbox.holds
         await self._deliver(self.outbox.submit(to_send, self.clock()), on_reply)
-        if self.outbox.holds > holds or any(isinstance(r, CHANGES_TIMERS) for r in to_commit):
+        if timers_moved or self.outbox.holds > holds:
             self._wake.set()  # the clock's next moment may have moved
         for listener in self.listeners:
             listener(effects)

@@ -89,6 +89,21 @@ class Engine:
     def handle(self, event: Event) -> list[Effect]:
         """Apply one event; return the records to commit and the messages to send."""
         match event:
+            case VoteCast() | CommandIssued() | VoteWithdrawn() | NextPressed():  # a person's doing: rate-limited
+                limited = self._rate_limited(event)
+                if limited is not None:
+                    return limited
+                match event:
+                    case VoteCast():
+                        return rounds.vote_cast(self, event)
+                    case CommandIssued():
+                        return self._command(event)
+                    case VoteWithdrawn():
+                        return rounds.vote_withdrawn(self, event)
+                    case NextPressed():
+                        return selftest.next_pressed(self, event)
+                    case _:
+                        assert_never(event)
             case Tick(now):
                 return schedules.tick(self, now)
             case OverallChanged(case_id, part, counts):
@@ -99,21 +114,6 @@ class Engine:
                 return []
             case ChatMoved(old, new):
                 return self._move_chat(old, new)
-            case CommandIssued() | VoteCast() | VoteWithdrawn() | NextPressed():
-                limited = self._rate_limited(event)
-                if limited is not None:
-                    return limited
-                match event:
-                    case CommandIssued():
-                        return self._command(event)
-                    case VoteCast():
-                        return rounds.vote_cast(self, event)
-                    case VoteWithdrawn():
-                        return rounds.vote_withdrawn(self, event)
-                    case NextPressed():
-                        return selftest.next_pressed(self, event)
-                    case _:
-                        assert_never(event)
             case _:
                 assert_never(event)
 
@@ -202,7 +202,8 @@ class Engine:
         return Chat(chat_id, lang, zone, self.platforms.of(chat_id))
 
     def lang(self, chat_id: str) -> str:
-        return self.chat(chat_id).lang
+        settings = self.settings.get(chat_id)  # on every vote: without building the whole chat context
+        return settings.lang if settings is not None else self.default_lang
 
     def round(self, round_id: int) -> Round | None:
         """A running round, or a finished one still held."""

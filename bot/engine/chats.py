@@ -123,8 +123,9 @@ def forget(eng: Engine, ev: CommandIssued, cmd: Forget) -> list[Effect]:
                 del eng.running_in[rnd.chat]
             if eng.finished.get(rnd.chat) is rnd:
                 del eng.finished[rnd.chat]
+    done = eng.chat(ev.chat).reply(ev.sender, "forget.done")  # in the chat's language, before its settings go
     eng.settings.pop(ev.chat, None)
-    return [UserForgotten(user, ev.chat), eng.chat(ev.chat).reply(ev.sender, "forget.done")]
+    return [UserForgotten(user, ev.chat), done]
 
 
 def set_language(eng: Engine, ev: CommandIssued, cmd: SetLanguage) -> list[Effect]:

@@ -252,8 +252,10 @@ def count_vote(eng: Engine, rnd: Round, sender: Sender, option: Option, now: dat
         Reply(rnd.chat, sender.user, _ack(lang, "vote.changed" if previous else "vote.recorded", option)),
     ]
     if rnd.selftest_of:
-        return effects + selftest.answered(eng, rnd, option, now)
-    return effects if previous else effects + [tally_changed(rnd)]  # a change leaves the count as it was
+        effects += selftest.answered(eng, rnd, option, now)
+    elif not previous:  # a change leaves the count as it was
+        effects.append(tally_changed(rnd))
+    return effects
 
 
 def pick(options: tuple[Option, ...], choice: str, lang: str) -> Option | None:

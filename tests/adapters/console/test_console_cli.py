@@ -123,3 +123,15 @@ def test_a_broken_case_is_skipped_and_the_bot_still_runs(tmp_path: Path) -> None
 def test_run_without_credentials_starts_the_console(tmp_path: Path) -> None:
     run = dilemmabot("run", "--db", str(tmp_path / "r.db"), stdin="/help\n")
     assert run.returncode == 0 and "/selftest" in run.stdout
+
+
+def test_dilemmabot_lang_nn_makes_new_chats_nynorsk(tmp_path: Path) -> None:
+    run = dilemmabot("console", "--db", str(tmp_path / "nn.db"), stdin="/help\n/cases\n@eva dm /privacy\n",
+                     env={"DILEMMABOT_LANG": "nn"})
+    assert run.returncode == 0, run.stderr
+    out = run.stdout
+    assert "Dilemmabot – etikkdilemma for folkevalde" in out and "/lang nb|nn|en – språket i chatten" in out
+    assert "jubileum – Raudt eller grønt lys: jubileet (3 delar)" in out
+    assert "[dm eva] → @eva: Kva blir lagra?" in out  # a private chat is new too
+    listed = dilemmabot("cases", "--lang", "nn")
+    assert listed.returncode == 0 and "jubileum\tRaudt eller grønt lys: jubileet\t3" in listed.stdout

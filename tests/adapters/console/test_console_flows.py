@@ -61,7 +61,7 @@ async def test_a_known_command_with_wrong_arguments_gets_its_usage_line(tmp_path
         "Bruk: /unschedule NR. Eksempel: /unschedule 2",
         "Bruk: /schedule ID NÅR [until NÅR]. Eksempel: /schedule jubileum 2026-11-24 18:00 until 2026-11-25 09:00",
         "Bruk: /vote VALG. Eksempel: /vote 1",
-        "Bruk: /lang nb|en. Eksempel: /lang en",
+        "Bruk: /lang nb|nn|en. Eksempel: /lang en",
     ]
     assert answers[5] == "Ukjent valg «9». Velg en av: 1 = Habil, 2 = Inhabil."  # not "Habil (habil)"
 

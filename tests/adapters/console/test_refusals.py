@@ -201,3 +201,14 @@ def test_nothing_is_created_for_a_database_that_does_not_exist_when_reading(tmp_
         line = refusal(dilemmabot(*command(name, db)))
         assert f"{db} does not exist" in line
     assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("env, says", [
+    ({"DILEMMABOT_LANG": "de"}, "choose one of nb, nn, en"),
+    ({"DILEMMABOT_SQLITE_SYNCHRONOUS": "OFF"}, "choose one of NORMAL, FULL"),
+    ({"MATRIX_POWER_LEVEL": "high"}, "whole number"),
+    ({"DILEMMABOT_CONFIG": "/nonexistent/settings.yaml"}, "cannot read the settings file"),
+])
+def test_bad_settings_get_one_line_and_exit_code_2(tmp_path: Path, env: dict[str, str], says: str) -> None:
+    line = refusal(dilemmabot("console", "--db", str(tmp_path / "s.db"), stdin="/help\n", env=env))
+    assert says in line

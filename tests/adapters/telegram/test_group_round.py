@@ -149,6 +149,7 @@ async def test_command_menus_by_scope_in_every_language_come_from_the_command_ta
                 assert menu.get(spec.name, spec.help[lang]) == spec.help[lang]
     assert "close" in menus[("all_chat_administrators", "nb")] and "close" not in menus[("all_group_chats", "nb")]
     assert menus[("all_group_chats", "en")]["results"] == "results of the latest round"
+    assert menus[("all_group_chats", "nn")]["results"] == "resultata frå den siste runden"
 
 
 async def test_a_round_carries_on_when_the_group_becomes_a_supergroup(telegram_sandbox, tmp_path, caplog):
