@@ -110,7 +110,7 @@ def telegram_rows(r: telegram.TelegramResult) -> list[Row]:
 
 def matrix_rows(r: matrix.MatrixResult) -> list[Row]:
     return [
-        Row("5 matrix", f"!help round trip, encrypted room (median of {matrix.PINGS})", f"{r.ping_encrypted_ms:.0f} ms",
+        Row("6 matrix", f"!help round trip, encrypted room (median of {matrix.PINGS})", f"{r.ping_encrypted_ms:.0f} ms",
             f"clear room {r.ping_clear_ms:.0f} ms", f"{r.ping_ratio:.2f}x", "<= 2x", _yes(r.ping_ratio <= 2)),
         Row("", f"poll answer until counted, encrypted (median of {matrix.VOTES})", f"{r.vote_encrypted_ms:.0f} ms",
             f"clear room {r.vote_clear_ms:.0f} ms", f"{r.vote_ratio:.2f}x", "<= 2x", _yes(r.vote_ratio <= 2)),
@@ -160,12 +160,12 @@ async def main_async(only: set[str], skip_telegram: bool) -> int:
                 rows.append(Row("3 telegram", "not run", "", "", "", "<= +25%", "-"))
                 notes.append(f"bench 3 not run: {exc}")
         if "matrix" in only:
-            print("bench 5: matrix ...", file=sys.stderr, flush=True)
+            print("bench 6: matrix ...", file=sys.stderr, flush=True)
             try:
                 rows += matrix_rows(await matrix.run(tmp / "matrix"))
             except matrix.Unavailable as exc:
-                rows.append(Row("5 matrix", "not run", "", "", "", "<= 2x", "-"))
-                notes.append(f"bench 5 not run: {exc}")
+                rows.append(Row("6 matrix", "not run", "", "", "", "<= 2x", "-"))
+                notes.append(f"bench 6 not run: {exc}")
     print(f"dilemmabot bench  python {platform.python_version()}  {os.cpu_count()} CPUs  "
           f"synchronous={SYNCHRONOUS}  {time.perf_counter() - started:.0f} s")
     print(table(rows))

@@ -1,4 +1,4 @@
-"""Bench 5: what end-to-end encryption costs on Matrix, against a real Synapse on 127.0.0.1.
+"""Bench 6: what end-to-end encryption costs on Matrix, against a real Synapse on 127.0.0.1.
 
 The bot (``MatrixBot`` as ``dilemmabot run`` builds it, SQLite in a temp dir, crypto store) and its
 users (matrix-nio clients with encryption, long-polling sync) run on this machine with Synapse from
