@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 EMULATOR := tests/adapters/telegram/emulator
+ELEMENT_SDK := tests/adapters/matrix/jsclient
 
 .PHONY: run test setup test-setup bench clean
 
@@ -18,16 +19,17 @@ setup: $(BIN)/dilemmabot
 run: setup
 	$(BIN)/dilemmabot run
 
-## Set up everything the tests need (Python packages, the Telegram emulator, Synapse), then run every test.
+## Set up everything the tests need (Python packages, the Telegram emulator, Element's SDK, Synapse), then run every test.
 test: test-setup
 	$(BIN)/pytest
 
 test-setup: setup
 	npm ci --prefix $(EMULATOR) --no-audit --no-fund --loglevel=error
+	npm ci --prefix $(ELEMENT_SDK) --no-audit --no-fund --loglevel=error
 	bash scripts/install-synapse.sh
 
 bench: setup
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .venv-synapse $(EMULATOR)/node_modules
+	rm -rf $(VENV) .venv-synapse $(EMULATOR)/node_modules $(ELEMENT_SDK)/node_modules

@@ -1,6 +1,6 @@
 """``python -m bench``: every benchmark, one table.  See bench/README.md for what each line means.
 
-Options: ``--skip-telegram`` (no Node needed), ``--only votes|burst|memory|history|telegram`` (repeatable).
+Options: ``--skip-telegram`` (no Node needed), ``--only votes|burst|memory|history|telegram|matrix`` (repeatable).
 Environment: ``BENCH_SYNCHRONOUS=FULL`` runs the store benches with ``PRAGMA synchronous=FULL``.
 """
 
@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import burst, history, telegram, votes
+from bench import burst, history, matrix, telegram, votes
 from bench.common import ROOT, SYNCHRONOUS
 from bot.cli import tune_gc
 
@@ -108,6 +108,15 @@ def telegram_rows(r: telegram.TelegramResult) -> list[Row]:
     ]
 
 
+def matrix_rows(r: matrix.MatrixResult) -> list[Row]:
+    return [
+        Row("6 matrix", f"!help round trip, encrypted room (median of {matrix.PINGS})", f"{r.ping_encrypted_ms:.0f} ms",
+            f"clear room {r.ping_clear_ms:.0f} ms", f"{r.ping_ratio:.2f}x", "<= 2x", _yes(r.ping_ratio <= 2)),
+        Row("", f"poll answer until counted, encrypted (median of {matrix.VOTES})", f"{r.vote_encrypted_ms:.0f} ms",
+            f"clear room {r.vote_clear_ms:.0f} ms", f"{r.vote_ratio:.2f}x", "<= 2x", _yes(r.vote_ratio <= 2)),
+    ]
+
+
 def memory_subprocess(tmp: Path) -> dict:
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     out = subprocess.run([sys.executable, "-m", "bench.memory", str(tmp)], cwd=ROOT, env=env, check=True,
@@ -150,6 +159,13 @@ async def main_async(only: set[str], skip_telegram: bool) -> int:
             except telegram.Unavailable as exc:
                 rows.append(Row("3 telegram", "not run", "", "", "", "<= +25%", "-"))
                 notes.append(f"bench 3 not run: {exc}")
+        if "matrix" in only:
+            print("bench 6: matrix ...", file=sys.stderr, flush=True)
+            try:
+                rows += matrix_rows(await matrix.run(tmp / "matrix"))
+            except matrix.Unavailable as exc:
+                rows.append(Row("6 matrix", "not run", "", "", "", "<= 2x", "-"))
+                notes.append(f"bench 6 not run: {exc}")
     print(f"dilemmabot bench  python {platform.python_version()}  {os.cpu_count()} CPUs  "
           f"synchronous={SYNCHRONOUS}  {time.perf_counter() - started:.0f} s")
     print(table(rows))
@@ -160,11 +176,12 @@ async def main_async(only: set[str], skip_telegram: bool) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--only", action="append", choices=["votes", "burst", "memory", "history", "telegram"])
+    everything = ["votes", "burst", "memory", "history", "telegram", "matrix"]
+    parser.add_argument("--only", action="append", choices=everything)
     parser.add_argument("--skip-telegram", action="store_true")
     args = parser.parse_args()
     tune_gc()  # the collector settings `dilemmabot run` uses; baselines run in the same process with them
-    sys.exit(asyncio.run(main_async(set(args.only or ["votes", "burst", "memory", "history", "telegram"]), args.skip_telegram)))
+    sys.exit(asyncio.run(main_async(set(args.only or everything), args.skip_telegram)))
 
 
 if __name__ == "__main__":

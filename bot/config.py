@@ -38,6 +38,7 @@ _ENV = {
     "MATRIX_ACCESS_TOKEN": "matrix_access_token",
     "MATRIX_INVITE_ALLOW": "matrix_invite_allow",
     "MATRIX_POWER_LEVEL": "matrix_power_level",
+    "MATRIX_MAX_ROOMS": "matrix_max_rooms",
 }
 
 
@@ -58,8 +59,9 @@ class Config:
     matrix_user_id: str | None = None
     matrix_password: str | None = field(default=None, repr=False)
     matrix_access_token: str | None = field(default=None, repr=False)
-    matrix_invite_allow: frozenset[str] = frozenset()  # user ids or ":server" suffixes; empty = everyone
+    matrix_invite_allow: frozenset[str] = frozenset()  # user ids or ":server" suffixes; empty = nobody
     matrix_power_level: int = 50
+    matrix_max_rooms: int = 50  # invites beyond this many joined rooms are declined
 
     @property
     def secret_file(self) -> Path:
@@ -116,7 +118,7 @@ def _convert(name: str, value: Any) -> Any:
     if name in ("trainers", "matrix_invite_allow"):
         items = value.split(",") if isinstance(value, str) else value
         return frozenset(str(i).strip() for i in items if str(i).strip())
-    if name == "matrix_power_level":
+    if name in ("matrix_power_level", "matrix_max_rooms"):
         return int(value)
     if name == "synchronous":
         return str(value).upper()

@@ -122,14 +122,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "schedule.reminder": "Påminnelse: «{title}» – {count} har stemt så langt. Avstemningen lukkes {closes}.",
         "schedule.deadline": "Fristen er ute – her er resultatet.",
         "option.choices": "Valg: {choices}",
-        "part.react_hint": "Stem ved å reagere med et av valgene under. Alle i rommet ser reaksjonene.",
+        "part.react_hint": "Stem i avstemningen under, eller ved å reagere med et av valgene. Alle i rommet ser svarene.",
         "privacy.votes_visible": (
-            "• Her er en stemme synlig for alle i rommet: de andre kan se hvem som stemte hva. "
+            "• Her er en stemme (et svar i avstemningen, eller en reaksjon) synlig for alle i rommet, også i krypterte "
+            "rom: de andre kan se hvem som stemte hva. "
             "Boten viser bare summer, men vil du stemme helt anonymt, bruk {p}selftest i en direktemelding."
         ),
-        "matrix.encrypted_room": (
-            "Jeg kan ikke lese krypterte rom (ende-til-ende-kryptering støttes ikke). "
-            "Lag et rom uten kryptering og inviter meg dit."
+        "matrix.undecryptable": (
+            "Jeg kunne ikke lese den krypterte meldingen din (jeg mangler nøkkelen til den). "
+            "Send den gjerne på nytt; slår du på «bare verifiserte enheter», må enheten min være kryss-signert."
         ),
     },
     "nn": {
@@ -244,14 +245,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "schedule.reminder": "Påminning: «{title}» – {count} har røysta til no. Avstemminga blir lukka {closes}.",
         "schedule.deadline": "Fristen har gått ut – her er resultatet.",
         "option.choices": "Val: {choices}",
-        "part.react_hint": "Røyst ved å reagere med eitt av vala under. Alle i rommet ser reaksjonane.",
+        "part.react_hint": "Røyst i avstemminga under, eller ved å reagere med eitt av vala. Alle i rommet ser svara.",
         "privacy.votes_visible": (
-            "• Her er ei røyst synleg for alle i rommet: dei andre kan sjå kven som røysta kva. "
+            "• Her er ei røyst (eit svar i avstemminga, eller ein reaksjon) synleg for alle i rommet, også i krypterte "
+            "rom: dei andre kan sjå kven som røysta kva. "
             "Boten viser berre summar, men vil du røyste heilt anonymt, bruk {p}selftest i ei direktemelding."
         ),
-        "matrix.encrypted_room": (
-            "Eg kan ikkje lese krypterte rom (ende-til-ende-kryptering er ikkje støtta). "
-            "Lag eit rom utan kryptering og inviter meg dit."
+        "matrix.undecryptable": (
+            "Eg kunne ikkje lese den krypterte meldinga di (eg manglar nøkkelen til henne). "
+            "Send henne gjerne på nytt; slår du på «berre verifiserte einingar», må eininga mi vere kryss-signert."
         ),
     },
     "en": {
@@ -366,14 +368,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "schedule.reminder": "Reminder: “{title}” – {count} have voted so far. Voting closes {closes}.",
         "schedule.deadline": "Time is up – here is the result.",
         "option.choices": "Options: {choices}",
-        "part.react_hint": "Vote by reacting with one of the options below. Everyone in the room sees the reactions.",
+        "part.react_hint": "Vote in the poll below, or by reacting with one of the options. Everyone in the room sees the answers.",
         "privacy.votes_visible": (
-            "• Here a vote is visible to everyone in the room: the others can see who voted what. "
+            "• Here a vote (a poll answer, or a reaction) is visible to everyone in the room, in encrypted rooms too: "
+            "the others can see who voted what. "
             "The bot only shows totals, but to vote fully anonymously, use {p}selftest in a direct message."
         ),
-        "matrix.encrypted_room": (
-            "I cannot read encrypted rooms (end-to-end encryption is not supported). "
-            "Create a room without encryption and invite me there."
+        "matrix.undecryptable": (
+            "I could not read your encrypted message (I am missing its key). "
+            "Please send it again; if you share keys with verified devices only, my device must be cross-signed."
         ),
     },
 }

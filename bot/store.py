@@ -242,7 +242,12 @@ def _dt(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
-StoreRecord = Record | MessageBound | ValueSet
+@dataclass(frozen=True)
+class ValueDeleted:
+    key: str
+
+
+StoreRecord = Record | MessageBound | ValueSet | ValueDeleted
 
 
 _UPSERT_VOTE = ("INSERT INTO votes (round_id, part, user, option, at) VALUES (?, ?, ?, ?, ?) "
@@ -321,6 +326,8 @@ def statements(record: StoreRecord) -> list[tuple[str, tuple[Any, ...]]]:
             return [("INSERT OR REPLACE INTO messages (chat, key, platform_id) VALUES (?, ?, ?)", (chat, key, platform_id))]
         case ValueSet(key, value, owner):
             return [("INSERT OR REPLACE INTO kv (key, value, owner) VALUES (?, ?, ?)", (key, value, owner))]
+        case ValueDeleted(key):
+            return [("DELETE FROM kv WHERE key = ?", (key,))]
     raise TypeError(f"not a record: {record!r}")
 
 
@@ -586,6 +593,14 @@ class Store:
     async def get_value(self, key: str) -> str | None:
         rows = await self._rows("SELECT value FROM kv WHERE key = ?", (key,))
         return rows[0][0] if rows else None
+
+    async def values(self, prefix: str) -> dict[str, tuple[str, str | None]]:
+        """Every key starting with ``prefix``: its value and owner."""
+        rows = await self._rows("SELECT key, value, owner FROM kv WHERE substr(key, 1, ?) = ?", (len(prefix), prefix))
+        return {key: (value, owner) for key, value, owner in rows}
+
+    async def delete_value(self, key: str) -> None:
+        await self.commit([ValueDeleted(key)])
 
     async def set_value(self, key: str, value: str, owner: str | None = None) -> None:
         await self.commit([ValueSet(key, value, owner)])

@@ -16,9 +16,16 @@ order of everything and when a batch counts as done:
 - Lost connections and rate limits are retried by matrix-nio
   (:data:`CLIENT_CONFIG`); other sync errors are retried with backoff; a
   token the server no longer knows leads to a new password login.
+- An event whose handling fails is tried again at once, then skipped and
+  logged (its id, never its content): one bad event never makes the bot
+  fetch and replay the batch, nor wait.
 
-Encrypted rooms are not supported (matrix-nio without libolm cannot read
-them): the bot says so once per room, in an ``m.notice``.
+End-to-end encryption is matrix-nio's (``matrix-nio[e2e]``, vodozemac):
+``sync`` decrypts what arrives; between syncs the bot does what nio's
+``sync_forever`` would (upload its keys, query new devices, claim one-time
+keys, send queued to-device messages).  The crypto store and the session
+live beside the database (:mod:`adapters.matrix.session`); the device is
+cross-signed once (:mod:`adapters.matrix.crosssigning`).
 """
 
 from __future__ import annotations
@@ -31,20 +38,19 @@ from datetime import timedelta
 from typing import Any
 
 from nio import (
-    AsyncClient, AsyncClientConfig, Event, InviteInfo, InviteMemberEvent, JoinError, MessageDirection,
+    AsyncClient, AsyncClientConfig, ErrorResponse, Event, InviteInfo, InviteMemberEvent, JoinError, MessageDirection,
     RoomInfo, RoomLeaveError, RoomMemberEvent, RoomMessagesResponse, SyncResponse,
 )
 
+from adapters.matrix.crosssigning import CrossSigning
 from adapters.matrix.reactions import ReactionBook
-from adapters.matrix.rooms import PLATFORM, Rooms, invite_allowed
-from adapters.matrix.session import LoginFailed, log_in
-from adapters.matrix.transport import MatrixTransport, SendFailed
-from adapters.matrix.updates import PREFIX, Updates
+from adapters.matrix.rooms import PLATFORM, Rooms
+from adapters.matrix.session import LoginFailed, log_in, new_client, store_dir
+from adapters.matrix.transport import MatrixTransport
+from adapters.matrix.updates import Updates
 from bot.config import Config
-from bot.i18n import t
 from bot.platforms import Capabilities
 from bot.pseudonym import Pseudonymizer
-from bot.richtext import plain
 from bot.runner import Runner
 from bot.store import Store
 
@@ -52,10 +58,11 @@ log = logging.getLogger(__name__)
 
 #: Retry rate limits after the server's ``retry_after_ms`` and lost connections with backoff, without end:
 #: nothing the engine decided is dropped because the homeserver was briefly away.
+#: Encryption on; the sync token is the bot's own (saved in the database once a batch is handled), not nio's.
 CLIENT_CONFIG = AsyncClientConfig(max_limit_exceeded=None, max_timeouts=None, backoff_factor=0.25,
-                                  max_timeout_retry_wait_time=30, encryption_enabled=False)
+                                  max_timeout_retry_wait_time=30, encryption_enabled=True, store_sync_tokens=False)
 TALLY_INTERVAL = timedelta(seconds=2)  # at most one live tally edit per room this often
-# Votes are reactions under the part, which every member of the room can see; Element claims "/" for itself.
+# Votes are poll answers and reactions under the part, which every member of the room can see; Element claims "/".
 CAPABILITIES = Capabilities(prefix="!", buttons=True, votes_visible=True, typed_votes=False,
                             edit_interval=TALLY_INTERVAL, max_length=30_000)
 POLL_MS = 30_000
@@ -63,9 +70,8 @@ TIMELINE_LIMIT = 50
 GAP_PAGE = 100
 MAX_GAP_PAGES = 100
 RETRY_FIRST, RETRY_MAX = 0.5, 30.0
-MAX_ATTEMPTS = 3  # a batch is handled again this often before a failing event or invite is skipped
+MAX_ATTEMPTS = 3  # an event is tried this often (at once), an invite or gap this many batches, before it is skipped
 STOP_GRACE = 10.0  # seconds the batch being handled, and the last edits, may take when stopping
-ENCRYPTED_ROOM_TEXT = "matrix.encrypted_room"
 
 
 def _retry_delay(attempt: int) -> float:
@@ -98,7 +104,6 @@ class MatrixBot:
                                             "presence": {"not_types": ["*"]}}
         self._since: str | None = None
         self._progress: dict[str, Any] = {"since": None, "rooms": {}}
-        self._warned: set[str] = set()
         self._failures: dict[str, int] = {}
         self._busy = asyncio.Lock()
         self._stopping = asyncio.Event()
@@ -110,9 +115,11 @@ class MatrixBot:
         """Log in, attach to ``runner``; nothing is received until :meth:`start` (or ``async with``)."""
         if not (config.matrix_homeserver and config.matrix_user_id):
             raise ValueError("MATRIX_HOMESERVER and MATRIX_USER_ID are needed")
-        # nio logs whole responses at DEBUG (the login's access token too) and every event at INFO.
-        logging.getLogger("nio").setLevel(max(logging.WARNING, logging.getLogger().getEffectiveLevel()))
-        client = AsyncClient(config.matrix_homeserver, config.matrix_user_id, config=CLIENT_CONFIG)
+        # nio logs whole responses at DEBUG (the login's access token too) and every event at INFO; peewee, under
+        # nio's crypto store, logs every query with its parameters at DEBUG: the pickled olm account and sessions.
+        for noisy in ("nio", "peewee"):
+            logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().getEffectiveLevel()))
+        client = new_client(config, CLIENT_CONFIG)
         try:
             await log_in(client, config)
         except BaseException:
@@ -122,7 +129,8 @@ class MatrixBot:
         transport = MatrixTransport(client, pseudonyms, book)
         runner.attach(PLATFORM, transport, replace(CAPABILITIES, edit_interval=tally_interval,
                                                    selftest_link=f"https://matrix.to/#/{client.user_id}"))
-        rooms = Rooms(store, client.user_id, config.trainers, config.matrix_power_level)
+        rooms = Rooms(store, client.user_id, config.trainers, config.matrix_power_level,
+                      lambda user_id: pseudonyms.user(PLATFORM, user_id))
         await rooms.load()
         for room_id in rooms.direct:  # so messages to direct chats find their room after a restart
             pseudonyms.chat(PLATFORM, room_id, private=True)
@@ -147,7 +155,12 @@ class MatrixBot:
         saved = await self.store.get_value(self._progress_key)
         if saved:
             self._progress = json.loads(saved)
+        if not self.config.matrix_invite_allow:
+            log.warning("MATRIX_INVITE_ALLOW is not set: invites from anyone but a trainer are declined, and the bot "
+                        "leaves rooms without a trainer (set it to user ids or :servers, e.g. "
+                        "MATRIX_INVITE_ALLOW=@anne:example.org,:kommune.no)")
         await self._step(timeout=0, full_state=True)
+        await self._cross_sign()
 
     async def start(self) -> None:
         """Catch up, then keep syncing in the background (the runner is started by its owner)."""
@@ -202,6 +215,9 @@ class MatrixBot:
         while True:
             try:
                 response = await self._sync(timeout, full_state)
+                await self._exchange_keys()
+                if full_state:  # the first sync after a start: every room's members are known now
+                    await self.rooms.adopt_legacy(self.client.rooms)
                 async with self._busy:
                     await self._apply(response)
                 return
@@ -236,6 +252,27 @@ class MatrixBot:
             log.warning("sync failed (%s); trying again in %.1f s", response.status_code, delay)
             await asyncio.sleep(delay)
 
+    async def _exchange_keys(self) -> None:
+        """What nio's ``sync_forever`` does between syncs: keys up, new devices and one-time keys down, to-device out."""
+        client = self.client
+        answers = []
+        if client.should_upload_keys:
+            answers.append(await client.keys_upload())
+        if client.should_query_keys:
+            answers.append(await client.keys_query())
+        if client.should_claim_keys:
+            answers.append(await client.keys_claim(client.get_users_for_key_claiming()))
+        answers.extend(await client.send_to_device_messages())
+        for answer in answers:
+            if isinstance(answer, ErrorResponse):
+                log.warning("key exchange: %s %s", type(answer).__name__, answer.status_code)
+
+    async def _cross_sign(self) -> None:
+        try:
+            await CrossSigning(self.client, self.config.matrix_password, store_dir(self.config)).ensure()
+        except Exception as exc:  # the bot works without it; Element shows its messages as unverified
+            log.error("could not cross-sign the bot's device: %s", exc)
+
     async def _apply(self, response: SyncResponse) -> None:
         """Handle one batch; only then is its token saved."""
         since = self._since
@@ -243,9 +280,10 @@ class MatrixBot:
             await self._invited(room_id, invite)
         for room_id, info in response.rooms.join.items():
             self.rooms.note_state(room_id, [*info.state, *info.timeline.events])
+            if not await self._stays(room_id):
+                continue
             if since is not None:  # the first sync ever brings history, not news
                 await self._timeline(room_id, info, since)
-            await self._warn_if_encrypted(room_id)
         self._since = response.next_batch
         await self.store.set_value(self._token_key, response.next_batch)
         self._failures.clear()
@@ -254,8 +292,10 @@ class MatrixBot:
         events = list(info.timeline.events)
         if _own_join(events, self.client.user_id) is None and info.timeline.limited and info.timeline.prev_batch:
             known = {event.event_id for event in events}
-            gap = await self._gap(room_id, info.timeline.prev_batch, since)
+            gap, complete = await self._gap(room_id, info.timeline.prev_batch, since)
             events = [event for event in gap if event.event_id not in known] + events
+            if not complete:
+                events = await self.updates.missed_poll_answers(room_id, events) + events
         joined = _own_join(events, self.client.user_id)
         if joined is not None:
             events = events[joined + 1:]
@@ -266,20 +306,27 @@ class MatrixBot:
         if done in ids:
             events = events[ids.index(done) + 1:]
         for event in events:
-            try:
-                acted = await self.updates.handle(room_id, event)
-            except Exception:
-                if self._may_retry(event.event_id):
-                    raise
-                log.exception("skipping event %s in %s after %d failures", event.event_id, room_id, MAX_ATTEMPTS)
-                acted = True
-            if acted:
+            if await self._handle(room_id, event):
                 self._progress["rooms"][room_id] = event.event_id
                 await self.store.set_value(self._progress_key, json.dumps(self._progress))
 
-    async def _gap(self, room_id: str, start: str, since: str) -> list[Event]:
-        """The events between the saved token and a timeline the server cut short, oldest first."""
+    async def _handle(self, room_id: str, event: Event) -> bool:
+        """Hand one event to :class:`Updates`; one that keeps failing is logged (ids only) and skipped."""
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                return await self.updates.handle(room_id, event)
+            except Exception as exc:
+                log.debug("event %s in %s failed", event.event_id, room_id, exc_info=True)
+                if attempt == MAX_ATTEMPTS:
+                    log.error("skipping event %s in %s: it failed %d times (%s)", event.event_id, room_id,
+                              attempt, type(exc).__name__)
+        return True
+
+    async def _gap(self, room_id: str, start: str, since: str) -> tuple[list[Event], bool]:
+        """The events between the saved token and a timeline the server cut short, oldest first; and whether
+        that is all of them."""
         older: list[Event] = []
+        complete = False
         for _ in range(MAX_GAP_PAGES):
             page = await self.client.room_messages(room_id, start=start, end=since, direction=MessageDirection.back,
                                                    limit=GAP_PAGE)
@@ -292,13 +339,14 @@ class MatrixBot:
             older.extend(page.chunk)
             joined = _own_join(page.chunk, self.client.user_id) is not None
             if joined or not page.chunk or not page.end or page.end == start:
-                break  # reached the bot's join (nothing older is for it) or the saved token
+                complete = True  # reached the bot's join (nothing older is for it) or the saved token
+                break
             start = page.end
         else:
             log.warning("a timeline gap in %s is longer than %d events; the oldest are skipped", room_id,
                         MAX_GAP_PAGES * GAP_PAGE)
         older.reverse()
-        return older
+        return older, complete
 
     # ---- rooms --------------------------------------------------------------
 
@@ -308,28 +356,33 @@ class MatrixBot:
                        and e.state_key == me and e.membership == "invite"), None)
         if member is None:
             return
-        allowed = invite_allowed(member.sender, self.config.matrix_invite_allow)
-        if allowed:
-            await self.rooms.set_direct(room_id, bool(member.content.get("is_direct")))
-        answer = await (self.client.join(room_id) if allowed else self.client.room_leave(room_id))
+        refusal = None
+        if not self.rooms.allowed(member.sender, self.config.matrix_invite_allow):
+            refusal = "the inviter is neither on MATRIX_INVITE_ALLOW nor a trainer"
+        elif len(self.client.rooms) >= self.config.matrix_max_rooms:
+            refusal = f"the bot is in {len(self.client.rooms)} rooms, MATRIX_MAX_ROOMS"
+        if refusal is None:
+            await self.rooms.set_direct(room_id, member.sender if member.content.get("is_direct") else None)
+        answer = await (self.client.join(room_id) if refusal is None else self.client.room_leave(room_id))
         if isinstance(answer, (JoinError, RoomLeaveError)):
             if self._may_retry(f"invite {room_id}"):
                 raise RuntimeError(f"could not answer the invite to {room_id}: {answer.status_code}")
             log.error("giving up on the invite to %s: %s", room_id, answer.status_code)
             return
-        log.info("joined %s" if allowed else "declined an invite to %s (inviter not allowed)", room_id)
+        if refusal is None:
+            log.info("joined %s", room_id)
+        else:
+            log.warning("declined an invite to %s: %s", room_id, refusal)
 
-    async def _warn_if_encrypted(self, room_id: str) -> None:
+    async def _stays(self, room_id: str) -> bool:
+        """Leave a room where nobody on the allow-list (nor a trainer) is a member any more; False if left."""
         room = self.client.rooms.get(room_id)
-        if room is None or not room.encrypted or room_id in self._warned:
-            return
-        key = f"matrix.encryption_warned:{room_id}"
-        if not await self.store.get_value(key):
-            lang = self.runner.engine.lang(self.updates.chat(room_id))
-            try:
-                await self.transport.notice(room_id, plain(t(lang, ENCRYPTED_ROOM_TEXT, p=PREFIX)))
-            except SendFailed:
-                log.warning("could not tell %s that encrypted rooms are not supported; trying again later", room_id)
-                return
-            await self.store.set_value(key, "1")
-        self._warned.add(room_id)
+        if room is None or self.rooms.wanted(room, self.config.matrix_invite_allow):
+            return True
+        log.warning("leaving %s: nobody on MATRIX_INVITE_ALLOW, and no trainer, is in it", room_id)
+        answer = await self.client.room_leave(room_id)
+        if isinstance(answer, RoomLeaveError):
+            log.error("could not leave %s: %s", room_id, answer.status_code)
+        await self.rooms.set_direct(room_id, None)
+        return False
+

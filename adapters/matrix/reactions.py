@@ -1,12 +1,15 @@
-"""Buttons drawn as reactions, and the reactions that pressed them.
+"""Buttons drawn as reactions and polls, and the reactions and poll answers that pressed them.
 
 Matrix has no buttons.  Under a message whose Post had buttons, the bot
 reacts once with each button's emoji (🔴/🟢, ✅/❌; ➡️ for "next part"), and a
-user presses a button by adding the same reaction.  Removing a reaction is a
-redaction that names only the reaction's event id, so each vote reaction is
-remembered (event id -> round, part, option, pseudonymous user) to turn a
-later redaction into a withdrawal, also after a restart.  Both maps live in
-the store's key-value table; recent entries are also kept in memory.
+user presses a button by adding the same reaction.  A message with vote
+buttons is also followed by a native poll whose answer ids are the options.
+Removing a reaction is a redaction that names only the reaction's event id,
+so each vote reaction the engine accepted is remembered (event id -> round,
+part, option, pseudonymous user; the row belongs to that user, so /forget
+deletes it) to turn a later redaction by the same user into a withdrawal,
+also after a restart.  All maps live in the store's key-value table; recent
+entries are also kept in memory.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from __future__ import annotations
 import json
 from collections import OrderedDict
 from dataclasses import asdict, dataclass
-from typing import Generic, TypeVar
+from typing import Callable, Generic, TypeVar
 
 from bot.effects import Button, NextButton, VoteButton
 from bot.store import Store
@@ -74,6 +77,10 @@ class _Recent(Generic[T]):
             self._items.move_to_end(key)
         return item
 
+    def drop(self, matches: Callable[[T], bool]) -> None:
+        for key in [key for key, item in self._items.items() if matches(item)]:
+            del self._items[key]
+
     def put(self, key: str, item: T) -> None:
         self._items[key] = item
         self._items.move_to_end(key)
@@ -93,14 +100,32 @@ class ReactionBook:
 
     async def button(self, event_id: str, key: str) -> ReactionButton | None:
         """The button that reacting with ``key`` under ``event_id`` presses, if any."""
+        buttons = await self._buttons_of(event_id)
+        return next((b for b in buttons if same_emoji(b.emoji, key)), None)
+
+    async def _buttons_of(self, event_id: str) -> tuple[ReactionButton, ...]:
         buttons = self._buttons.get(event_id)
         if buttons is None:
             saved = await self.store.get_value(f"matrix.buttons:{event_id}")
             if saved is None:
-                return None
+                return ()
             buttons = tuple(ReactionButton(**b) for b in json.loads(saved))
             self._buttons.put(event_id, buttons)
-        return next((b for b in buttons if same_emoji(b.emoji, key)), None)
+        return buttons
+
+    async def remember_poll(self, message_id: str, poll_id: str, buttons: tuple[ReactionButton, ...]) -> None:
+        """The poll ``poll_id`` was posted for the message ``message_id``; its answer ids are the options."""
+        self._buttons.put(poll_id, buttons)
+        await self.store.set_value(f"matrix.buttons:{poll_id}", json.dumps([asdict(b) for b in buttons]))
+        await self.store.set_value(f"matrix.poll:{message_id}", poll_id)
+
+    async def poll_of(self, message_id: str) -> str | None:
+        return await self.store.get_value(f"matrix.poll:{message_id}")
+
+    async def poll_button(self, poll_id: str, answer: str) -> ReactionButton | None:
+        """The vote button an answer to the poll ``poll_id`` presses, if any."""
+        buttons = await self._buttons_of(poll_id)
+        return next((b for b in buttons if b.option is not None and b.option == answer), None)
 
     async def remember_vote(self, reaction_id: str, vote: VoteReaction) -> None:
         self._votes.put(reaction_id, vote)
@@ -113,3 +138,7 @@ class ReactionBook:
             saved = await self.store.get_value(f"matrix.reaction:{reaction_id}")
             vote = VoteReaction(**json.loads(saved)) if saved else None
         return vote
+
+    def forget(self, user: str) -> None:
+        """Drop the cached reactions of ``user`` (their rows went with /forget)."""
+        self._votes.drop(lambda vote: vote.user == user)

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import shutil
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -113,6 +115,8 @@ class MatrixUsers:
       429 M_LIMIT_EXCEEDED forever (sleeping retry_after_ms); pass
       ``AsyncClientConfig(max_limit_exceeded=0)`` to get the RoomSendError.
     - ``initial_sync=False`` to skip the first sync
+    - ``encrypted=True``: end-to-end encryption on (a crypto store in a temp dir,
+      keys uploaded), as Element has it
 
     ``matrix_user.sync_forever(client, timeout_ms=500)`` runs
     ``client.sync_forever`` in a task that is cancelled at teardown; if that
@@ -124,6 +128,7 @@ class MatrixUsers:
         self.default_homeserver = default_homeserver
         self.clients: list[AsyncClient] = []
         self.tasks: list[asyncio.Task] = []
+        self.stores: list[str] = []
 
     async def __call__(
         self,
@@ -135,18 +140,26 @@ class MatrixUsers:
         admin: bool = False,
         config: AsyncClientConfig | None = None,
         initial_sync: bool = True,
+        encrypted: bool = False,
     ) -> AsyncClient:
         hs = homeserver or self.default_homeserver
         localpart = f"{name}-{next(_serial)}" if unique else name
         password = password or f"{localpart}-pass"
         user_id = await asyncio.to_thread(hs.register, localpart, password, admin)
-        client = AsyncClient(hs.url, user_id, device_id=f"TEST-{localpart}".upper(), config=config)
+        store = None
+        if encrypted:
+            store = tempfile.mkdtemp(prefix=f"nio-{localpart}-")
+            self.stores.append(store)
+            config = config or AsyncClientConfig(encryption_enabled=True, store_sync_tokens=True)
+        client = AsyncClient(hs.url, user_id, device_id=f"TEST-{localpart}".upper(), config=config, store_path=store)
         self.clients.append(client)
         resp = await client.login(password, device_name=f"test {localpart}")
         if not isinstance(resp, LoginResponse):
             pytest.fail(f"login of {user_id} on {hs.url} failed: {resp}")
         if initial_sync:
             await client.sync(timeout=0, full_state=True)
+        if encrypted and client.should_upload_keys:
+            await client.keys_upload()
         return client
 
     def sync_forever(self, client: AsyncClient, timeout_ms: int = 500, **kwargs) -> asyncio.Task:
@@ -164,6 +177,8 @@ class MatrixUsers:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
         await asyncio.gather(*(c.close() for c in self.clients), return_exceptions=True)
+        for store in self.stores:
+            shutil.rmtree(store, ignore_errors=True)
         if errors:
             raise errors[0]
 

@@ -49,6 +49,7 @@ class BotUnderTest:
         localpart = f"dilemmabot-{next(_serial)}"
         password = f"{localpart}-{secrets.token_hex(4)}"
         self.user_id = hs.register(localpart, password)
+        config.setdefault("matrix_invite_allow", frozenset({f":{hs.server_name}"}))
         self.config = Config(db_path=tmp_path / "bot.db", matrix_homeserver=hs.url, matrix_user_id=self.user_id,
                              matrix_password=password, lang="nb", **config)
         self.pseudonyms = Pseudonymizer(secrets.token_bytes(32))
@@ -135,14 +136,16 @@ class RoomView:
 
 
 async def send_text(client: AsyncClient, room_id: str, body: str) -> str:
-    resp = await client.room_send(room_id, "m.room.message", {"msgtype": "m.text", "body": body})
+    resp = await client.room_send(room_id, "m.room.message", {"msgtype": "m.text", "body": body},
+                                  ignore_unverified_devices=True)
     assert isinstance(resp, RoomSendResponse), resp
     return resp.event_id
 
 
 async def react(client: AsyncClient, room_id: str, event_id: str, key: str) -> str:
     resp = await client.room_send(room_id, "m.reaction",
-                                  {"m.relates_to": {"rel_type": "m.annotation", "event_id": event_id, "key": key}})
+                                  {"m.relates_to": {"rel_type": "m.annotation", "event_id": event_id, "key": key}},
+                                  ignore_unverified_devices=True)
     assert isinstance(resp, RoomSendResponse), resp
     return resp.event_id
 

@@ -16,9 +16,9 @@ import pytest_asyncio
 from nio import RoomRedactResponse
 
 from adapters.matrix import MatrixBot
-from adapters.matrix.application import ENCRYPTED_ROOM_TEXT
+from adapters.matrix.rooms import DIRECT_KEY
 from adapters.matrix.updates import Updates
-from bot.i18n import t
+from bot.store import Store
 
 from .harness import BotUnderTest, RoomView, create_room, react, send_text, wait_until
 from .synapse import Synapse
@@ -147,9 +147,9 @@ async def test_restart_loses_no_reaction(matrix_user, make_bot, monkeypatch) -> 
     fill_gap = MatrixBot._gap
 
     async def counting_gap(self: MatrixBot, room_id: str, start: str, since: str):
-        events = await fill_gap(self, room_id, start, since)
+        events, complete = await fill_gap(self, room_id, start, since)
         gaps.append(len(events))
-        return events
+        return events, complete
 
     monkeypatch.setattr(MatrixBot, "_gap", counting_gap)
     harness = make_bot()
@@ -238,21 +238,6 @@ async def test_direct_chat_selftest(matrix_user, make_bot) -> None:
     await open_part(view, me, 2)
 
 
-async def test_encrypted_room_gets_one_notice(matrix_user, make_bot) -> None:
-    harness = make_bot()
-    await harness.start()
-    alice = await matrix_user("alice")
-    encryption = {"type": "m.room.encryption", "state_key": "", "content": {"algorithm": "m.megolm.v1.aes-sha2"}}
-    room_id = await create_room(alice, [harness.user_id], initial_state=[encryption])
-    view = RoomView(alice, room_id)
-    matrix_user.sync_forever(alice)
-    me = harness.user_id
-    await wait_until(lambda: view.messages(me, "m.notice"), what="the notice")
-    await send_text(alice, room_id, "!help")  # alice's client has no E2E either: this goes out in plain text
-    await wait_until(lambda: len(view.messages(me, "m.notice")) == 2, what="the bot to read on")
-    assert view.messages(me, "m.notice")[0]["content"]["body"] == t("nb", ENCRYPTED_ROOM_TEXT, p="!")
-
-
 async def test_invite_from_stranger_declined(matrix_user, make_bot) -> None:
     harness = make_bot(matrix_invite_allow=frozenset({":example.org"}))
     await harness.start()
@@ -318,7 +303,8 @@ async def test_dilemmabot_run_until_sigterm(matrix_user, synapse, tmp_path) -> N
     password = secrets.token_hex(8)
     bot_id = await asyncio.to_thread(synapse.register, f"runbot-{secrets.token_hex(3)}", password)
     env = {**os.environ, "MATRIX_HOMESERVER": synapse.url, "MATRIX_USER_ID": bot_id, "MATRIX_PASSWORD": password,
-           "DILEMMABOT_DB": str(tmp_path / "run.db"), "DILEMMABOT_LOG_LEVEL": "DEBUG"}
+           "DILEMMABOT_DB": str(tmp_path / "run.db"), "DILEMMABOT_LOG_LEVEL": "DEBUG",
+           "MATRIX_INVITE_ALLOW": f":{synapse.server_name}"}
     env.pop("TELEGRAM_BOT_TOKEN", None)
     process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot.cli", "run", env=env,
                                                    stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
@@ -370,3 +356,24 @@ async def test_event_that_keeps_failing_is_skipped(matrix_user, make_bot, monkey
     await send_text(alice, room_id, "!help")
     await wait_until(lambda: view.message(harness.user_id, "Dilemmabot", "m.notice"), what="the help after the skip")
     assert len(attempts) == 3 and len(set(attempts)) == 1
+
+
+async def test_direct_chat_from_an_older_version_stays_private(matrix_user, make_bot) -> None:
+    """Older versions kept a bare list of direct rooms; after an upgrade such a chat is still its person's."""
+    harness = make_bot()
+    await harness.start()
+    alice = await matrix_user("alice")
+    room_id = await create_room(alice, [harness.user_id], is_direct=True)
+    view = RoomView(alice, room_id)
+    matrix_user.sync_forever(alice)
+    await wait_until(lambda: harness.bot.client.rooms.get(room_id), what="the bot to join")
+    await harness.stop()
+    store = await Store.open(harness.config.db_path)  # as an older version left it
+    await store.delete_value(f"{DIRECT_KEY}{room_id}")
+    await store.set_value(f"matrix.direct_rooms:{harness.user_id}", json.dumps([room_id]))
+    await store.close()
+
+    await harness.start()
+    await send_text(alice, room_id, "!selftest jubileum")
+    await open_part(view, harness.user_id, 1)
+    assert harness.store is not None and await harness.store.get_value(f"{DIRECT_KEY}{room_id}") is not None
