@@ -19,6 +19,7 @@ from bot.export import Export, collect, to_csv, to_json
 from bot.i18n import LANGUAGES
 from bot.logs import setup_logging
 from bot.preflight import open_for_bot, open_for_reading
+from bot.pseudonym import Pseudonymizer
 from bot.refusal import Refused
 from bot.runner import Runner
 from bot.serve import Service, serve, stop_on_signals

@@ -46,7 +46,7 @@ from adapters.matrix.crosssigning import CrossSigning
 from adapters.matrix.reactions import ReactionBook
 from adapters.matrix.rooms import PLATFORM, Rooms
 from adapters.matrix.session import LoginFailed, log_in, new_client, store_dir
-from adapters.matrix.transport import MatrixTransport
+from adapters.matrix.transport import UNREACHABLE, MatrixTransport
 from adapters.matrix.updates import Updates
 from bot.config import Config
 from bot.platforms import Capabilities
@@ -56,10 +56,11 @@ from bot.store import Store
 
 log = logging.getLogger(__name__)
 
-#: Retry rate limits after the server's ``retry_after_ms`` and lost connections with backoff, without end:
-#: nothing the engine decided is dropped because the homeserver was briefly away.
+#: Retry rate limits after the server's ``retry_after_ms`` without end, and a lost connection a few times with
+#: backoff: then a send is PlatformDown (the runner's backlog sends it when the homeserver is back, without holding
+#: any other platform meanwhile) and a sync is tried again by the sync loop.
 #: Encryption on; the sync token is the bot's own (saved in the database once a batch is handled), not nio's.
-CLIENT_CONFIG = AsyncClientConfig(max_limit_exceeded=None, max_timeouts=None, backoff_factor=0.25,
+CLIENT_CONFIG = AsyncClientConfig(max_limit_exceeded=None, max_timeouts=3, backoff_factor=0.25,
                                   max_timeout_retry_wait_time=30, encryption_enabled=True, store_sync_tokens=False)
 TALLY_INTERVAL = timedelta(seconds=2)  # at most one live tally edit per room this often
 # Votes are poll answers and reactions under the part, which every member of the room can see; Element claims "/".
@@ -223,6 +224,9 @@ class MatrixBot:
                 return
             except LoginFailed:
                 raise
+            except UNREACHABLE as exc:
+                log.warning("the homeserver cannot be reached (%s); trying again in %.1f s", type(exc).__name__,
+                            _retry_delay(attempt))
             except Exception:
                 log.exception("could not sync or handle a batch; it is fetched and handled again")
             if self._stopping.is_set():

@@ -23,9 +23,11 @@ as often as it takes, and retries lost connections with backoff; see
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 
+import aiohttp
 from nio import AsyncClient, RoomSendResponse, UploadResponse
 
 from adapters.matrix import content
@@ -34,8 +36,13 @@ from bot.chart import HEIGHT, WIDTH, ChartData, render_chart
 from bot.effects import Edit, NextButton, Post, Reply, VoteButton
 from bot.pseudonym import Pseudonymizer
 from bot.richtext import Rich, RichBuilder, to_plain
+from bot.runner import PlatformDown
 
 log = logging.getLogger(__name__)
+
+
+#: What nio raises when the homeserver cannot be reached, once its own retries are spent.
+UNREACHABLE = (aiohttp.ClientConnectionError, asyncio.TimeoutError)
 
 
 class SendFailed(RuntimeError):
@@ -67,7 +74,10 @@ class MatrixTransport:
         return room is not None and room.encrypted
 
     async def send(self, room_id: str, event_type: str, body: content.Content) -> str:
-        resp = await self.client.room_send(room_id, event_type, body, ignore_unverified_devices=True)
+        try:
+            resp = await self.client.room_send(room_id, event_type, body, ignore_unverified_devices=True)
+        except UNREACHABLE as exc:  # nio gave up after its retries: the runner keeps the message for later
+            raise PlatformDown(f"Matrix: {type(exc).__name__} {exc}") from exc
         if not isinstance(resp, RoomSendResponse):
             raise SendFailed(f"{event_type} to {room_id} refused: {resp.status_code} {resp.message}")
         self.sent += 1

@@ -32,8 +32,8 @@ SOLO = User(760000099, "Solveig")
 RED, GREEN = "🔴", "🟢"
 
 
-async def test_one_process_serves_telegram_and_matrix_and_counts_both(telegram_sandbox, synapse, matrix_user,
-                                                                     tmp_path: Path) -> None:
+async def test_one_process_serves_telegram_and_matrix_and_counts_both(
+        telegram_sandbox, synapse, matrix_user, tmp_path: Path) -> None:  # noqa: F811  (the fixtures imported above)
     tg, emu = telegram_sandbox, telegram_sandbox.client.aio
     password = secrets.token_hex(8)
     bot_id = await asyncio.to_thread(synapse.register, f"dilemmabot-both-{secrets.token_hex(3)}", password)

@@ -25,6 +25,7 @@ import pytest
 import pytest_asyncio
 from nio import AsyncClient, AsyncClientConfig, LoginResponse
 
+from .harness import BotUnderTest
 from .synapse import Synapse, SynapseError, synapse_python, synapse_venv
 
 
@@ -190,3 +191,18 @@ async def matrix_user(synapse: Synapse) -> AsyncIterator[MatrixUsers]:
         yield users
     finally:
         await users.aclose()
+
+
+@pytest_asyncio.fixture
+async def make_bot(synapse: Synapse, tmp_path):
+    """``make_bot(hs=None, **config)``: the dilemmabot on its own account and database; stopped at teardown."""
+    made: list[BotUnderTest] = []
+
+    def make(hs: Synapse | None = None, **config) -> BotUnderTest:
+        harness = BotUnderTest(hs or synapse, tmp_path / f"bot{len(made)}", **config)
+        made.append(harness)
+        return harness
+
+    yield make
+    for harness in made:
+        await harness.stop()

@@ -9,7 +9,6 @@ import logging
 import stat
 
 import pytest
-import pytest_asyncio
 from nio import RoomRedactResponse
 
 from adapters.matrix import application
@@ -17,25 +16,10 @@ from adapters.matrix.rooms import DIRECT_KEY
 from adapters.matrix.updates import Updates
 from adapters.matrix.session import session_file
 
-from .harness import BotUnderTest, RoomView, create_room, react, send_text, wait_until
-from .synapse import Synapse
+from .harness import RoomView, create_room, react, send_text, wait_until
 from .test_matrix_bot import GREEN, RED, group_room, open_part
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio, pytest.mark.timeout(120)]
-
-
-@pytest_asyncio.fixture
-async def make_bot(synapse, tmp_path):
-    made: list[BotUnderTest] = []
-
-    def make(hs: Synapse | None = None, **config) -> BotUnderTest:
-        harness = BotUnderTest(hs or synapse, tmp_path / f"bot{len(made)}", **config)
-        made.append(harness)
-        return harness
-
-    yield make
-    for harness in made:
-        await harness.stop()
 
 
 async def test_a_failing_event_never_stalls_the_bot(matrix_user, make_bot, monkeypatch) -> None:

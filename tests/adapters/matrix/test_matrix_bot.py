@@ -12,7 +12,6 @@ import sys
 import time
 
 import pytest
-import pytest_asyncio
 from nio import RoomRedactResponse
 
 from adapters.matrix import MatrixBot
@@ -26,20 +25,6 @@ from .synapse import Synapse
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio, pytest.mark.timeout(120)]
 
 RED, GREEN, NEXT = "🔴", "🟢", "➡️"
-
-
-@pytest_asyncio.fixture
-async def make_bot(synapse, tmp_path):
-    made: list[BotUnderTest] = []
-
-    def make(hs: Synapse | None = None, **config) -> BotUnderTest:
-        harness = BotUnderTest(hs or synapse, tmp_path / f"bot{len(made)}", **config)
-        made.append(harness)
-        return harness
-
-    yield make
-    for harness in made:
-        await harness.stop()
 
 
 async def group_room(matrix_user, harness: BotUnderTest, *names: str, homeserver: Synapse | None = None):

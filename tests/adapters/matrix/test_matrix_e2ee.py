@@ -15,7 +15,6 @@ import stat
 from typing import Any
 
 import pytest
-import pytest_asyncio
 from nio import AsyncClient, RoomSendResponse
 from vodozemac import Ed25519PublicKey, Ed25519Signature
 
@@ -31,20 +30,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.asyncio, pytest.mark.timeout(180)]
 
 RED, GREEN, NEXT = "🔴", "🟢", "➡️"
 ENCRYPTION = {"type": "m.room.encryption", "state_key": "", "content": {"algorithm": "m.megolm.v1.aes-sha2"}}
-
-
-@pytest_asyncio.fixture
-async def make_bot(synapse, tmp_path):
-    made: list[BotUnderTest] = []
-
-    def make(hs: Synapse | None = None, **config) -> BotUnderTest:
-        harness = BotUnderTest(hs or synapse, tmp_path / f"bot{len(made)}", **config)
-        made.append(harness)
-        return harness
-
-    yield make
-    for harness in made:
-        await harness.stop()
 
 
 async def encrypted_room(matrix_user, harness: BotUnderTest, *names: str, homeserver: Synapse | None = None,
