@@ -6,6 +6,8 @@ import logging
 import time
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from adapters.telegram.application import build_telegram
 from bot.config import Config
@@ -129,3 +131,24 @@ async def test_trainer_notes_reach_the_trainer_privately_and_never_the_group(tel
     assert "t.me/" in pointer["text"] and "privat chat" in pointer["text"]
     assert not any("Kursledernotater" in text for text in group)
     assert h.errors == [] and errors_logged(caplog) == []
+
+
+COMMAND_TEXTS = st.lists(st.one_of(
+    st.text(max_size=60).map(lambda text: "/" + text),
+    st.from_regex(r"/(start|vote|unschedule|schedule|lang|tz|notes|results|selftest|forget)( [^\n]{0,40})?",
+                  fullmatch=True),
+), min_size=25, max_size=25)
+
+
+@settings(max_examples=3, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(COMMAND_TEXTS)
+async def test_no_command_text_makes_the_adapter_raise_or_stall(telegram_emulator, tmp_path_factory, texts):
+    """Finding 3, Telegram side: arbitrary text through the real Application; an answer or nothing, never an
+    error, and the bot answers the next command at once."""
+    async with running_bot(telegram_emulator.fresh(), tmp_path_factory.mktemp("any")) as h:
+        await h.emu.set_admins(GROUP.id, [ADMIN.id])
+        for text in texts:
+            await h.command(GROUP, ADMIN if len(text) % 2 else ALICE, text.replace("\x00", ""))
+        after = await h.reply_to(GROUP, await h.command(GROUP, BOB, "/cases"), timeout=20)
+    assert "jubileum" in after["text"] and h.errors == []
