@@ -11,7 +11,11 @@ import hashlib
 import hmac
 import os
 import secrets
+from collections import OrderedDict
 from pathlib import Path
+
+
+ADDRESSES_KEPT = 10_000
 
 
 class Pseudonymizer:
@@ -21,7 +25,7 @@ class Pseudonymizer:
         if len(secret) < 16:
             raise ValueError("the pseudonym secret must be at least 16 bytes")
         self._secret = secret
-        self._addresses: dict[str, str] = {}
+        self._addresses: OrderedDict[str, str] = OrderedDict()  # recent private chats only: memory stays bounded
 
     @classmethod
     def create_file(cls, path: Path) -> Pseudonymizer:
@@ -55,10 +59,14 @@ class Pseudonymizer:
         else:
             key = f"{platform}:p:{self._hash('chat', f'{platform}:{chat_id}')}"
             self._addresses[key] = str(chat_id)
+            self._addresses.move_to_end(key)
+            if len(self._addresses) > ADDRESSES_KEPT:
+                self._addresses.popitem(last=False)
         return key
 
     def address(self, chat: str) -> str | None:
-        """The platform chat id behind ``chat``; None for a private chat not seen since start."""
+        """The platform chat id behind ``chat``; None for a private chat not seen recently (since the start, or among
+        the last :data:`ADDRESSES_KEPT`): its person's next message makes it known again."""
         platform, _, rest = chat.partition(":")
         if rest.startswith("p:"):
             return self._addresses.get(chat)

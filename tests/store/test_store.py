@@ -124,3 +124,4 @@ async def test_round_ids_are_not_reused_after_forget_deletes_the_newest_round(tm
     assert selftest not in {r.id for r in snapshot.rounds}
     assert snapshot.last_round_id == selftest
     assert Engine(make_library(), rounds=snapshot.rounds, last_round_id=snapshot.last_round_id).next_round_id == selftest + 1
+
