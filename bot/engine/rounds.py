@@ -228,33 +228,37 @@ def vote_withdrawn(eng: Engine, ev: VoteWithdrawn) -> list[Effect]:
     ]
 
 
-_ACKS: dict[tuple[str, str, Option], Rich] = {}
+_ACKS: dict[tuple[str, str, int], Rich] = {}
 
 
 def _ack(lang: str, key: str, option: Option) -> Rich:
-    """"Stemme registrert: 🔴 Rødt lys": made once per language, kind and option (votes come in thousands)."""
-    cached = _ACKS.get((lang, key, option))
+    """"Stemme registrert: 🔴 Rødt lys": made once per language, kind and option (votes come in thousands).
+
+    Keyed by the option's identity: the library's options live as long as the process, and hashing the frozen
+    dataclass with its labels on every vote costs more than the rest of the lookup."""
+    cached = _ACKS.get((lang, key, id(option)))
     if cached is None:
-        cached = _ACKS[(lang, key, option)] = plain(t(lang, key, option=f"{option.emoji} {option.label.get(lang)}"))
+        text = plain(t(lang, key, option=f"{option.emoji} {option.label.get(lang)}"))
+        cached = _ACKS[(lang, key, id(option))] = text
     return cached
 
 
 def count_vote(eng: Engine, rnd: Round, sender: Sender, option: Option, now: datetime) -> list[Effect]:
     """Count ``sender``'s vote for ``option`` on the round's open part: one vote per person and part."""
-    state = rnd.parts[-1]
+    state, number = rnd.parts[-1], len(rnd.parts)
     lang = eng.lang(rnd.chat)
     previous = state.votes.get(sender.user)
     if previous == option.key:
         return [Reply(rnd.chat, sender.user, _ack(lang, "vote.same", option))]
     state.votes[sender.user] = option.key
     effects: list[Effect] = [
-        VoteRecorded(rnd.id, rnd.current, sender.user, option.key, now),
+        VoteRecorded(rnd.id, number, sender.user, option.key, now),
         Reply(rnd.chat, sender.user, _ack(lang, "vote.changed" if previous else "vote.recorded", option)),
     ]
     if rnd.selftest_of:
         effects += selftest.answered(eng, rnd, option, now)
     elif not previous:  # a change leaves the count as it was
-        effects.append(tally_changed(rnd))
+        effects.append(TallyChanged(rnd.chat, rnd.id, render.part_key(rnd.id, number)))
     return effects
 
 
