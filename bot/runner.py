@@ -2,7 +2,10 @@
 
 For each event: the engine decides, the store commits the records, and only
 then are the messages handed to the adapter serving their chat (so an
-acknowledged vote is a committed vote).  Several adapters can be attached to
+acknowledged vote is a committed vote); a request for a web page's link goes
+to the web service (:class:`Pages`), which answers through the same adapter.
+Read-side adapters (the web pages) listen to what was committed
+(:attr:`Runner.listeners`).  Several adapters can be attached to
 one runner: one engine and one store serve every platform at once.  A clock
 task feeds :class:`~bot.events.Tick` events and releases tally edits the
 outbox held back.
@@ -19,11 +22,11 @@ from typing import Awaitable, Callable, Protocol
 
 from bot.cases import Library
 from bot.effects import (
-    Edit, Effect, Message, PartClosed, PartOpened, Post, Reply, RoundFinished, RoundStarted, ScheduleDeleted,
-    ScheduleSaved, TallyChanged, UserForgotten, split,
+    Edit, Effect, LinkRequested, Message, PartClosed, PartOpened, Post, Reply, RoundFinished, RoundStarted,
+    ScheduleDeleted, ScheduleSaved, TallyChanged, UserForgotten, requests, split,
 )
 from bot.engine import Engine
-from bot.events import CommandIssued, Event, OverallChanged, RoundRecalled, Tick
+from bot.events import CommandIssued, Event, OverallChanged, RoundRecalled, Sender, Tick
 from bot.outbox import Outbox
 from bot.overall import Overall
 from bot.platforms import Capabilities, Platforms
@@ -61,13 +64,21 @@ class Transport(Protocol):
         """Answer one user when there is no better way (e.g. no button press to answer)."""
 
 
+class Pages(Protocol):
+    """The web service (``adapters/web``): it holds the secrets behind the chats' page links."""
+
+    async def link(self, request: LinkRequested) -> Reply:
+        """Issue (or reuse) the link ``request`` asks for; the answer to the user who asked."""
+
+
 class Runner:
     def __init__(self, engine: Engine, store: Store, clock: Clock = utc_now):
         self.engine = engine
         self.store = store
         self.clock = clock
         self.outbox = Outbox(lambda chat: engine.platforms.of(chat).edit_interval)
-        self.listeners: list[Listener] = []
+        self.listeners: list[Listener] = []  # called with an event's effects once they are committed
+        self.pages: Pages | None = None
         self._transports: dict[str, Transport] = {}
         self._message_ids: OrderedDict[tuple[str, str], str] = OrderedDict()
         self._wake = asyncio.Event()
@@ -112,6 +123,13 @@ class Runner:
         await self._deliver(self.outbox.submit(to_send, self.clock()), on_reply)
         if self.outbox.holds > holds or any(isinstance(r, CHANGES_TIMERS) for r in to_commit):
             self._wake.set()  # the clock's next moment may have moved
+        for request in requests(effects):
+            try:
+                answer = await self._link(request)
+            except Exception:
+                log.exception("could not answer a %s", type(request).__name__)
+                continue
+            await self._deliver([answer], on_reply)
         for listener in self.listeners:
             listener(effects)
         return effects
@@ -119,11 +137,21 @@ class Runner:
     async def _recall_latest(self, event: CommandIssued) -> None:
         """Read the chat's latest finished round back from the store, if the command is about it."""
         spec = self.engine.commands.spec(event.command)
-        if spec is None or not spec.recalls_latest or self.engine.latest(event.chat) is not None:
+        if spec is not None and spec.recalls_latest:
+            await self.recall(event.chat)
+
+    async def recall(self, chat: str) -> None:
+        """Read the chat's latest round back from the store, if the engine no longer holds it."""
+        if self.engine.latest(chat) is not None:
             return
-        rnd = await self.store.latest_round(event.chat)
+        rnd = await self.store.latest_round(chat)
         if rnd is not None:
             self.engine.handle(RoundRecalled(rnd))
+
+    async def _link(self, request: LinkRequested) -> Reply:
+        if self.pages is None:
+            return self.engine.chat(request.chat).reply(Sender(request.user), "link.off")
+        return await self.pages.link(request)
 
     async def _refresh_overall(self, committed: list[object]) -> None:
         """Give the engine the overall snapshots the commit may have moved (see :mod:`bot.overall`)."""
