@@ -34,7 +34,11 @@ _ENV = {
     "MATRIX_ACCESS_TOKEN": "matrix_access_token",
     "MATRIX_INVITE_ALLOW": "matrix_invite_allow",
     "MATRIX_POWER_LEVEL": "matrix_power_level",
+    "DILEMMABOT_WEB_LISTEN": "web_listen",
+    "DILEMMABOT_WEB_URL": "web_url",
 }
+WEB_OFF = "off"
+CONSOLE_WEB_LISTEN = "127.0.0.1:0"  # the console's web pages: this machine only, on a free port
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,8 @@ class Config:
     matrix_access_token: str | None = field(default=None, repr=False)
     matrix_invite_allow: frozenset[str] = frozenset()  # user ids or ":server" suffixes; empty = everyone
     matrix_power_level: int = 50
+    web_listen: str | None = None  # host:port of the web pages (presenter, report); "off" for none
+    web_url: str | None = None  # their public base URL, when a reverse proxy serves them
 
     @property
     def secret_file(self) -> Path:
@@ -70,6 +76,14 @@ class Config:
         if self.matrix_homeserver and self.matrix_user_id and (self.matrix_password or self.matrix_access_token):
             found.append("matrix")
         return found
+
+    def web_address(self, console: bool) -> tuple[str, int] | None:
+        """Where the web pages listen: ``DILEMMABOT_WEB_LISTEN``; for the console 127.0.0.1 on a free port unless
+        that says ``off``; otherwise none."""
+        listen = self.web_listen or (CONSOLE_WEB_LISTEN if console else None)
+        if listen is None or listen.strip().casefold() == WEB_OFF:
+            return None
+        return parse_listen(listen, "DILEMMABOT_WEB_LISTEN")
 
     def secrets(self) -> list[str]:
         """Values that must never appear in a log line."""
@@ -88,6 +102,14 @@ class Config:
         if unknown:
             raise ValueError(f"unknown configuration keys: {', '.join(sorted(unknown))}")
         return cls(**{k: _convert(k, v) for k, v in values.items()})
+
+
+def parse_listen(listen: str, setting: str) -> tuple[str, int]:
+    """``127.0.0.1:8080`` or ``[::]:8443`` -> host and port; ``setting`` names the value in the error."""
+    host, _, port = listen.strip().rpartition(":")
+    if not host or not port.isdigit():
+        raise ValueError(f"{setting} must be host:port, not {listen!r}")
+    return host.strip("[]"), int(port)
 
 
 def _convert(name: str, value: Any) -> Any:

@@ -34,8 +34,12 @@ class Pseudonymizer:
                 out.write(secrets.token_hex(32))
         return cls(bytes.fromhex(path.read_text().strip()))
 
+    def digest(self, purpose: str, value: str) -> bytes:
+        """HMAC-SHA-256 of ``value`` with the installation secret, kept apart per ``purpose``."""
+        return hmac.new(self._secret, f"{purpose}:{value}".encode(), hashlib.sha256).digest()
+
     def _hash(self, purpose: str, value: str) -> str:
-        return hmac.new(self._secret, f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()[:24]
+        return self.digest(purpose, value).hex()[:24]
 
     def user(self, platform: str, user_id: str | int) -> str:
         return f"u{self._hash('user', f'{platform}:{user_id}')}"

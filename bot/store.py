@@ -19,8 +19,8 @@ from typing import Any, Iterable
 import aiosqlite
 
 from bot.effects import (
-    ChatRenamed, ChatSettingsChanged, PartClosed, PartOpened, Record, RoundFinished, RoundStarted, ScheduleDeleted,
-    ScheduleSaved, UserForgotten, VoteRecorded,
+    ChatRenamed, ChatSettingsChanged, Page, PartClosed, PartOpened, Record, RoundFinished, RoundStarted,
+    ScheduleDeleted, ScheduleSaved, UserForgotten, VoteRecorded,
 )
 from bot.model import ChatSettings, PartState, Round, SchedulePhase, ScheduledRound
 from bot.overall import STEP
@@ -144,6 +144,18 @@ MIGRATIONS: list[str] = [
     UPDATE schedules SET state = 'done' WHERE state = 'open' AND round_id IN (
         SELECT id FROM rounds WHERE finished_at IS NOT NULL);
     """,
+    # The chats' web page links (adapters/web/links.py): a random nonce the link is derived from with the
+    # installation key, and a keyed digest of the link to find it by; never the link itself.
+    """
+    CREATE TABLE web_links (
+        chat TEXT NOT NULL,
+        page TEXT NOT NULL,
+        nonce TEXT NOT NULL,
+        digest TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (chat, page)
+    ) WITHOUT ROWID;
+    """,
 ]
 
 
@@ -163,6 +175,26 @@ class ValueSet:
     key: str
     value: str
     owner: str | None = None
+
+
+@dataclass(frozen=True)
+class LinkSaved:
+    """The web page ``page`` of ``chat`` has a new link (the old one, if any, stops working)."""
+
+    chat: str
+    page: Page
+    nonce: str
+    digest: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class WebLink:
+    """A chat's web page link as stored: what it is derived from (see ``adapters/web/links.py``)."""
+
+    chat: str
+    page: Page
+    nonce: str
 
 
 class _Batch:
@@ -195,7 +227,7 @@ def _dt(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
-StoreRecord = Record | MessageBound | ValueSet
+StoreRecord = Record | MessageBound | ValueSet | LinkSaved
 
 
 _UPSERT_VOTE = ("INSERT INTO votes (round_id, part, user, option, at) VALUES (?, ?, ?, ?, ?) "
@@ -256,7 +288,7 @@ def statements(record: StoreRecord) -> list[tuple[str, tuple[Any, ...]]]:
                     ("UPDATE overall_parts SET shown = live, stale = 0 WHERE stale", ())]
         case ChatRenamed(old, new):
             return [(f"UPDATE {table} SET chat = ? WHERE chat = ?", (new, old))
-                    for table in ("rounds", "schedules", "chat_settings", "messages")]
+                    for table in ("rounds", "schedules", "chat_settings", "messages", "web_links")]
         case ChatSettingsChanged(chat, lang, zone):
             return [("INSERT INTO chat_settings (chat, lang, timezone) VALUES (?, ?, ?) "
                      "ON CONFLICT (chat) DO UPDATE SET lang = excluded.lang, timezone = excluded.timezone",
@@ -274,6 +306,10 @@ def statements(record: StoreRecord) -> list[tuple[str, tuple[Any, ...]]]:
             return [("INSERT OR REPLACE INTO messages (chat, key, platform_id) VALUES (?, ?, ?)", (chat, key, platform_id))]
         case ValueSet(key, value, owner):
             return [("INSERT OR REPLACE INTO kv (key, value, owner) VALUES (?, ?, ?)", (key, value, owner))]
+        case LinkSaved(chat, page, nonce, digest, at):
+            return [("INSERT INTO web_links (chat, page, nonce, digest, created_at) VALUES (?, ?, ?, ?, ?) "
+                     "ON CONFLICT (chat, page) DO UPDATE SET nonce = excluded.nonce, digest = excluded.digest, "
+                     "created_at = excluded.created_at", (chat, page, nonce, digest, _ts(at)))]
     raise TypeError(f"not a record: {record!r}")
 
 
@@ -452,6 +488,18 @@ class Store:
 
     async def set_value(self, key: str, value: str, owner: str | None = None) -> None:
         await self.commit([ValueSet(key, value, owner)])
+
+    async def web_link(self, chat: str, page: str) -> WebLink | None:
+        rows = await self._rows("SELECT nonce FROM web_links WHERE chat = ? AND page = ?", (chat, page))
+        return WebLink(chat, page, rows[0][0]) if rows else None
+
+    async def web_link_by_digest(self, digest: str) -> WebLink | None:
+        rows = await self._rows("SELECT chat, page, nonce FROM web_links WHERE digest = ?", (digest,))
+        return WebLink(*rows[0]) if rows else None
+
+    async def round_chats(self) -> list[str]:
+        """Every chat a group round was played in."""
+        return [chat for chat, in await self._rows("SELECT DISTINCT chat FROM rounds WHERE selftest_of IS NULL")]
 
     async def vote_count(self) -> int:
         rows = await self._rows("SELECT COUNT(*) FROM votes")
