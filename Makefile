@@ -18,13 +18,14 @@ setup: $(BIN)/dilemmabot
 run: setup
 	$(BIN)/dilemmabot run
 
-## Set up everything the tests need (Python packages, the Telegram emulator, Synapse), then run every test.
+## Set up everything the tests need (Python packages, the Telegram emulator, Synapse, Chromium), then run every test.
 test: test-setup
 	$(BIN)/pytest
 
 test-setup: setup
 	npm ci --prefix $(EMULATOR) --no-audit --no-fund --loglevel=error
 	bash scripts/install-synapse.sh
+	bash scripts/install-chromium.sh
 
 bench: setup
 	$(BIN)/python -m bench
