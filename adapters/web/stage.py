@@ -5,7 +5,8 @@ One of five scenes, following the chat's latest round:
 - ``waiting``: no round has been played here (and the next scheduled one, if any);
 - ``voting``: a part takes votes: its text and question, the options, and only the *number* of votes – the split
   stays hidden until voting closes, as in the chat;
-- ``results``: voting on the part closed: the split as a chart, the discussion points and the legal references;
+- ``results``: voting on the part closed: the split as a chart, the discussion points and the legal references
+  (cited by law and section; the chat's ``/refs`` has their summaries);
 - ``reflection``: a part without a vote: its text, question and points at once;
 - ``summary``: the round finished: each part's split next to the overall split (where the chat shows it).
 
@@ -51,12 +52,6 @@ class Choice:
 
 
 @dataclass(frozen=True)
-class Reference:
-    law: str
-    summary: str
-
-
-@dataclass(frozen=True)
 class SelfTest:
     """How a person opens the private self-test of the case: ``link`` for the QR code, and what to send there if
     the link does not name the case (Matrix: the bot's user id)."""
@@ -88,7 +83,7 @@ class Stage:
     bars: tuple[Bar, ...] = ()
     total: str = ""
     points: tuple[str, ...] = ()
-    references: tuple[Reference, ...] = ()
+    references: tuple[str, ...] = ()  # "Straffeloven § 387"
     next_at: str = ""  # when a timed round opens the next part
     summary: tuple[SummaryPart, ...] = ()
     selftest: SelfTest | None = None
@@ -127,8 +122,7 @@ def build(engine: Engine, chat_id: str) -> tuple[Stage, int]:
                        choices=tuple(Choice(o.emoji, o.label.get(lang)) for o in part.options)), len(state.votes)
     discussed = replace(
         base, points=tuple(point.text.get(lang) for point in part.points),
-        references=tuple(Reference(f"{ref.law.get(lang)} {ref.section}", ref.summary.get(lang))
-                         for ref in part.references),
+        references=tuple(f"{ref.law.get(lang)} {ref.section}" for ref in part.references),
         next_at=chat.say("results.auto_next", time=render.local_time(rnd.advance_at, chat.zone)) if rnd.advance_at else "",
         selftest=_selftest(chat, case))
     if not part.votable:

@@ -11,11 +11,22 @@
     status.textContent = text;
   };
 
+  // A projector cannot scroll: shrink the type (down to 55 %) until the stage fits the window.
+  function fit() {
+    let scale = 1;
+    stage.style.setProperty("--fit", "1");
+    while (document.documentElement.scrollHeight > window.innerHeight && scale > 0.55) {
+      scale -= 0.05;
+      stage.style.setProperty("--fit", scale.toFixed(2));
+    }
+  }
+
   function connect() {
     const source = new EventSource(root.dataset.events);
     source.onopen = () => show("live", "");
     source.addEventListener("stage", (event) => {
       stage.innerHTML = JSON.parse(event.data);
+      fit();
     });
     source.addEventListener("votes", (event) => {
       const votes = document.getElementById("votes");
@@ -39,5 +50,7 @@
     window.setTimeout(connect, 3000);
   }
 
+  window.addEventListener("resize", fit);
+  fit();
   connect();
 })();

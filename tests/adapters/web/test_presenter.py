@@ -170,8 +170,8 @@ parts:
     references:
       - id: x
         law: {nb: "Lov \\"><svg onload=alert(4)>"}
-        section: "§ 1"
-        summary: {nb: "<a href=javascript:alert(5)>lenke</a>"}
+        section: "§ 1 <a href=javascript:alert(5)>lenke</a>"
+        summary: {nb: "sammendrag"}
 """
 
 

@@ -61,7 +61,7 @@ def test_results_show_the_split_the_points_and_the_references() -> None:
     assert [(b.key, b.count, b.percent, b.share) for b in shown.bars] == [("red", 2, 67, 100.0), ("green", 1, 33, 50.0)]
     assert shown.total == "Totalt 3 stemmer"
     assert shown.points == ("en punkt 1", "en punkt 2", "en punkt 3")
-    assert [(r.law, r.summary) for r in shown.references] == [("Forvaltningsloven § 6", "Inhabilitet")]
+    assert shown.references == ("Forvaltningsloven § 6",)
     assert shown.selftest == SelfTest("https://t.me/bot?start=tre")
 
 
