@@ -1,0 +1,57 @@
+"""The report: every group round of one chat and nothing of any other chat, the page and its downloads in step."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from bot.engine.rounds import CloseVoting, StartRound
+from bot.events import CommandIssued, Sender, VoteCast
+from bot.export import collect, to_csv
+
+from ..console.test_console_cli import dilemmabot
+from .harness import Room
+
+
+async def test_the_report_holds_this_chats_rounds_only(tmp_path: Path) -> None:
+    async with Room(tmp_path) as room:
+        other, trainer = "console:other-group", Sender("trainer", controller=True)
+        await room.say("/start jubileum", "@alice 1", "@bob 1", "@carol 2", "/close", "/next", "@alice 2", "/stop",
+                       "@eva dm /selftest lmb", "@eva dm 1")
+        await room.runner.handle(CommandIssued(other, trainer, StartRound("jubileum"), room.clock()))
+        rnd = room.runner.engine.running(other)
+        assert rnd is not None
+        await room.runner.handle(VoteCast(other, Sender("dora"), rnd.id, 1, "green", room.clock()))
+        await room.runner.handle(CommandIssued(other, trainer, CloseVoting(), room.clock()))
+        link = await room.link("report")
+        page = await (await room.get(link)).text()
+        downloaded = await (await room.get(f"{link}/results.csv")).text()
+        as_json = json.loads(await (await room.get(f"{link}/results.json")).text())
+        expected = to_csv(await collect(room.store, room.library, room.pseudonyms, chat="console:local"))
+        theirs = room.pseudonyms.export_chat(other)
+    assert page.count('<article class="round">') == 1 and "Rødt eller grønt lys: jubileet" in page
+    assert "pågår" not in page
+    assert downloaded == expected
+    rows = list(csv.DictReader(io.StringIO(downloaded)))
+    assert [(r["kind"], r["part"], r["total"], r["red"], r["green"]) for r in rows] == [
+        ("group", "1", "3", "2", "1"), ("group", "2", "1", "0", "1")]
+    assert theirs not in downloaded and {r["chat"] for r in rows} == {room.pseudonyms.export_chat("console:local")}
+    assert [r["case"] for r in as_json["rounds"]] == ["jubileum"] and as_json["overall"] == []
+
+
+async def test_an_empty_report_says_so(tmp_path: Path) -> None:
+    async with Room(tmp_path) as room:
+        page = await (await room.get(await room.link("report"))).text()
+    assert "Ingen runder er spilt i denne chatten ennå." in page
+
+
+def test_export_names_a_chat_it_does_not_know_and_stops(tmp_path: Path) -> None:
+    db = str(tmp_path / "x.db")
+    assert dilemmabot("console", "--db", db, stdin="/start jubileum\n@alice 1\n/close\n").returncode == 0
+    unknown = dilemmabot("export", "--db", db, "--chat", "c0000000000000000")
+    assert unknown.returncode == 1 and unknown.stdout == ""
+    assert "no group round was played in a chat 'c0000000000000000'" in unknown.stderr
+    mine = dilemmabot("export", "--db", db, "--chat", "console:local", "--format", "csv")
+    assert mine.returncode == 0 and mine.stdout.count("\ngroup,") == 1
