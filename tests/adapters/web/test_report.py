@@ -31,6 +31,8 @@ async def test_the_report_holds_this_chats_rounds_only(tmp_path: Path) -> None:
         as_json = json.loads(await (await room.get(f"{link}/results.json")).text())
         expected = to_csv(await collect(room.store, room.library, room.pseudonyms, chat="console:local"))
         theirs = room.pseudonyms.export_chat(other)
+        everything = to_csv(await collect(room.store, room.library, room.pseudonyms))
+    assert theirs in everything  # the other chat did play a round
     assert page.count('<article class="round">') == 1 and "Rødt eller grønt lys: jubileet" in page
     assert "pågår" not in page
     assert downloaded == expected
