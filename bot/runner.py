@@ -145,7 +145,8 @@ class Runner:
         if self.engine.latest(chat) is not None:
             return
         rnd = await self.store.latest_round(chat)
-        if rnd is not None:
+        # A round may have started while the store was read: the engine's own is the one that counts.
+        if rnd is not None and self.engine.latest(chat) is None:
             self.engine.handle(RoundRecalled(rnd))
 
     async def _link(self, request: LinkRequested) -> Reply:

@@ -456,15 +456,19 @@ class Store:
                 f"finished_at FROM rounds {where} ORDER BY id", params):
             rounds[rid] = Round(rid, chat, case_id, lang, datetime.fromisoformat(started), selftest_of,
                                 timedelta(seconds=timer) if timer else None, sched, [], _dt(advance), _dt(finished))
+        # Reads share the connection with the writer, so a round may be committed between these queries: its
+        # parts and votes are left out then, with the round itself (it was not there when the reading began).
         selected = f"(SELECT id FROM rounds {where})"
         for rid, _part, opened, closes, closed, counts in await self._rows(
                 "SELECT round_id, part, opened_at, closes_at, closed_at, counts FROM parts "
                 f"WHERE round_id IN {selected} ORDER BY round_id, part", params):
-            rounds[rid].parts.append(PartState(datetime.fromisoformat(opened), _dt(closes), _dt(closed),
-                                               counts=json.loads(counts) if counts else None))
+            if rid in rounds:
+                rounds[rid].parts.append(PartState(datetime.fromisoformat(opened), _dt(closes), _dt(closed),
+                                                   counts=json.loads(counts) if counts else None))
         for rid, part, user, option in await self._rows(
                 f"SELECT round_id, part, user, option FROM votes WHERE round_id IN {selected}", params):
-            rounds[rid].parts[part - 1].votes[user] = option
+            if rid in rounds and part <= len(rounds[rid].parts):
+                rounds[rid].parts[part - 1].votes[user] = option
         for rnd in rounds.values():
             rnd.restore_phase()
         return list(rounds.values())

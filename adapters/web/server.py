@@ -47,8 +47,6 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cross-Origin-Resource-Policy": "same-origin",
 }
-KEEPALIVE = 15.0  # seconds: a comment line on a quiet stream, so proxies keep it open
-RECONNECT = b"retry: 1000\n\n"  # an EventSource reconnects after 1 s (e.g. while the bot restarts)
 # Unknown tokens per client: 20 at once, then one every 30 s; beyond that every token gets 429 (no guessing).
 MISS_BURST, MISS_RATE, RETRY_AFTER = 20, 1 / 30, "30"
 DOWNLOADS = {"csv": ("text/csv", to_csv), "json": ("application/json", to_json)}
@@ -105,6 +103,7 @@ class WebService:
         self.url = (self.public_url or f"http://{f'[{host}]' if ':' in host else host}:{bound}").rstrip("/")
         self.runner.pages = self
         self.runner.listeners.append(self.live.changed)
+        self.live.start()
         log.info("web pages on %s (in a group chat, /present gives its presenter page)", self.url)
         if not self.public_url and host in ("0.0.0.0", "::"):
             log.warning("DILEMMABOT_WEB_URL is not set: links name %s, which no browser can open", self.url)
@@ -159,33 +158,19 @@ class WebService:
         return web.Response(text=pages.present(shown, votes, request.match_info["token"]), content_type="text/html")
 
     async def present_events(self, request: web.Request) -> web.StreamResponse:
-        """The current stage at once, then each change, until the page goes, its link is revoked or the bot stops."""
+        """The current stage at once, then each change (:class:`Live`), until the page goes, its link is revoked or
+        the bot stops."""
         chat = await self._chat(request, "present")
-        channel, subscription = await self.live.join(chat, self.links.digest(request.match_info["token"]))
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "X-Accel-Buffering": "no"})
+        await response.prepare(request)
+        await self.live.open(chat)  # then at once (no await between) subscribe
+        subscription, first = self.live.subscribe(chat, self.links.digest(request.match_info["token"]), response,
+                                                  request)
         try:
-            await response.prepare(request)
-            seen, seen_stage = channel.version, channel.stage_version
-            await response.write(RECONNECT + channel.stage_event + channel.votes_event)
-            while True:
-                try:
-                    async with asyncio.timeout(KEEPALIVE):
-                        await subscription.wake.wait()
-                except TimeoutError:
-                    pass
-                subscription.wake.clear()
-                if subscription.closed:
-                    break
-                if channel.version == seen:
-                    await response.write(b": keep-alive\n\n")
-                    continue
-                update = (channel.stage_event if channel.stage_version != seen_stage else b"") + channel.votes_event
-                seen, seen_stage = channel.version, channel.stage_version
-                await response.write(update)
-        except ConnectionResetError:
-            pass  # the page went away
+            await subscription.write(first)
+            await subscription.done.wait()
         finally:
-            self.live.leave(chat, channel, subscription)
+            self.live.leave(chat, subscription)
         return response
 
     # ---- the report ---------------------------------------------------------

@@ -6,6 +6,7 @@ and what a curious member could read from them.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 
@@ -140,6 +141,28 @@ async def test_the_page_shows_the_state_as_it_is_after_a_restart(tmp_path: Path)
     async with Room(tmp_path) as third:
         page = await (await third.get(f"{third.web.url}/present/{path}")).text()
     assert scene(page) == "summary" and "Oppsummering" in page
+
+
+async def test_a_page_opening_while_a_round_starts_never_replaces_the_engines_round(tmp_path: Path) -> None:
+    """The page reads the chat's latest round back from the store; a round that started meanwhile is the engine's,
+    and a copy read from the store must not take its place (votes not yet committed would vanish from the count)."""
+    async with Room(tmp_path) as room:
+        reading, gate, read = asyncio.Event(), asyncio.Event(), room.store.latest_round
+
+        async def slow_read(chat: str) -> object:
+            reading.set()
+            await gate.wait()
+            return await read(chat)
+
+        room.store.latest_round = slow_read  # type: ignore[method-assign]
+        link = await room.link()
+        opening = asyncio.create_task(room.get(link))
+        await reading.wait()  # the page is reading the chat's latest round from the store
+        await room.say("/start jubileum", "@alice 1")
+        rnd = room.runner.engine.running("console:local")
+        gate.set()
+        assert (await opening).status == 200
+        assert room.runner.engine.running("console:local") is rnd and rnd is not None and len(rnd.parts[0].votes) == 1
 
 
 async def test_the_qr_code_opens_the_self_test_of_the_case(tmp_path: Path) -> None:
