@@ -27,6 +27,7 @@ from bot.store import Store
 from ..console.session import SECRET, Clock
 
 LINK = re.compile(r"(http://127\.0\.0\.1:\d+/(present|report)/([A-Za-z0-9_-]+))")
+WAIT = 30.0  # seconds before a wait for an event counts as failed: a guard against hangs, never a timing claim
 
 
 async def no_lines() -> AsyncIterator[str]:
@@ -97,9 +98,13 @@ class Stream:
 
     async def next(self) -> tuple[str, object]:
         """The next event (``stage`` with its HTML, or ``votes`` with the number); comment lines are skipped."""
+        async with asyncio.timeout(WAIT):
+            return await self._next()
+
+    async def _next(self) -> tuple[str, object]:
         name, data = "message", ""
         while True:
-            raw = await asyncio.wait_for(self.response.content.readline(), timeout=30)
+            raw = await self.response.content.readline()
             if not raw:
                 raise EOFError("the stream ended")
             line = raw.decode().rstrip("\n")
@@ -111,10 +116,11 @@ class Stream:
                 return name, json.loads(data)
 
     async def until(self, name: str) -> object:
-        while True:
-            event, data = await self.next()
-            if event == name:
-                return data
+        async with asyncio.timeout(WAIT):
+            while True:
+                event, data = await self._next()
+                if event == name:
+                    return data
 
     def close(self) -> None:
         self.response.close()

@@ -5,17 +5,21 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 from bot.engine.rounds import CloseVoting, StartRound
 from bot.events import CommandIssued, Sender, VoteCast
 from bot.export import collect, to_csv
 
-from ..console.test_console_cli import dilemmabot
+from ..console.test_console_cli import ROOT, dilemmabot
+from ..console.session import SECRET
 from .harness import Room
 
 
-async def test_the_report_holds_this_chats_rounds_only(tmp_path: Path) -> None:
+async def test_the_report_holds_this_chats_rounds_only_as_dilemmabot_export_does(tmp_path: Path) -> None:
+    (tmp_path / "room.db.secret").write_text(SECRET.hex())  # the key `dilemmabot export` reads beside the database
     async with Room(tmp_path) as room:
         other, trainer = "console:other-group", Sender("trainer", controller=True)
         await room.say("/start jubileum", "@alice 1", "@bob 1", "@carol 2", "/close", "/next", "@alice 2", "/stop",
@@ -27,20 +31,25 @@ async def test_the_report_holds_this_chats_rounds_only(tmp_path: Path) -> None:
         await room.runner.handle(CommandIssued(other, trainer, CloseVoting(), room.clock()))
         link = await room.link("report")
         page = await (await room.get(link)).text()
-        downloaded = await (await room.get(f"{link}/results.csv")).text()
-        as_json = json.loads(await (await room.get(f"{link}/results.json")).text())
+        downloads = {kind: await (await room.get(f"{link}/results.{kind}")).read() for kind in ("csv", "json")}
         expected = to_csv(await collect(room.store, room.library, room.pseudonyms, chat="console:local"))
         theirs = room.pseudonyms.export_chat(other)
         everything = to_csv(await collect(room.store, room.library, room.pseudonyms))
     assert theirs in everything  # the other chat did play a round
     assert page.count('<article class="round">') == 1 and "Rødt eller grønt lys: jubileet" in page
     assert "pågår" not in page
+    downloaded, as_json = downloads["csv"].decode(), json.loads(downloads["json"])
     assert downloaded == expected
     rows = list(csv.DictReader(io.StringIO(downloaded)))
     assert [(r["kind"], r["part"], r["total"], r["red"], r["green"]) for r in rows] == [
         ("group", "1", "3", "2", "1"), ("group", "2", "1", "0", "1")]
     assert theirs not in downloaded and {r["chat"] for r in rows} == {room.pseudonyms.export_chat("console:local")}
     assert [r["case"] for r in as_json["rounds"]] == ["jubileum"] and as_json["overall"] == []
+    for kind, body in downloads.items():  # byte for byte
+        for named in (rows[0]["chat"], "console:local"):
+            exported = subprocess.run([sys.executable, "-m", "bot.cli", "export", "--db", str(tmp_path / "room.db"),
+                                       "--format", kind, "--chat", named], cwd=ROOT, capture_output=True, timeout=60)
+            assert exported.returncode == 0 and exported.stdout == body, (kind, named, exported.stderr)
 
 
 async def test_an_empty_report_says_so(tmp_path: Path) -> None:
