@@ -20,8 +20,8 @@ from bot.export import Export
 @dataclass(frozen=True)
 class ReportPart:
     title: str
-    bars: tuple[Bar, ...]
-    total: str
+    bars: tuple[Bar, ...]  # empty for a part without a vote
+    caption: str  # its total, or that it had no vote
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,10 @@ def _round(row: dict[str, Any], case: Case | None, chat: Chat) -> ReportRound:
             title, options = render.part_title(case, number, lang), case.parts[number - 1].options
         else:
             title, options = str(number), _unknown(counts)
-        parts.append(ReportPart(title, bars(options, counts, lang), render.total_line(part["total"], lang)))
+        if options:
+            parts.append(ReportPart(title, bars(options, counts, lang), render.total_line(part["total"], lang)))
+        else:
+            parts.append(ReportPart(title, (), chat.say("summary.no_vote")))
     started = render.local_time(datetime.fromisoformat(row["started_at"]), chat.zone, with_date=True)
     return ReportRound(case.title.get(lang) if case else row["case"], chat.say("web.started", time=started),
                        row["finished_at"] is not None, tuple(parts))

@@ -166,6 +166,8 @@ def test_the_report_and_its_downloads_equal_dilemmabot_export_for_that_chat(
     rounds = page.locator("article.round")
     expect()(rounds).to_have_count(2)
     assert "LMB" in rounds.nth(0).locator("h2").inner_text() and "pågår" in rounds.nth(0).inner_text()
+    first_part = rounds.nth(0).locator("section.part").first
+    assert first_part.locator("h3").inner_text() == "Saken" and "ingen avstemning" in first_part.inner_text()
     assert "jubileet" in rounds.nth(1).locator("h2").inner_text()
     assert rounds.nth(1).locator("section.part").count() == 2  # both closed parts; the third was never opened
     downloads = {}
