@@ -19,7 +19,7 @@ setup: $(BIN)/dilemmabot
 run: setup
 	$(BIN)/dilemmabot run
 
-## Set up everything the tests need (Python packages, the Telegram emulator, Element's SDK, Synapse), then run every test.
+## Set up everything the tests need (Python packages, the Telegram emulator, Element's SDK, Synapse, Chromium), then run every test.
 test: test-setup
 	$(BIN)/pytest
 
@@ -27,6 +27,7 @@ test-setup: setup
 	npm ci --prefix $(EMULATOR) --no-audit --no-fund --loglevel=error
 	npm ci --prefix $(ELEMENT_SDK) --no-audit --no-fund --loglevel=error
 	bash scripts/install-synapse.sh
+	bash scripts/install-chromium.sh
 
 bench: setup
 	$(BIN)/python -m bench

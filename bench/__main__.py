@@ -1,6 +1,6 @@
 """``python -m bench``: every benchmark, one table.  See bench/README.md for what each line means.
 
-Options: ``--skip-telegram`` (no Node needed), ``--only votes|burst|memory|history|telegram|matrix`` (repeatable).
+Options: ``--skip-telegram`` (no Node needed), ``--only votes|burst|memory|history|presenter|telegram|matrix`` (repeatable).
 Environment: ``BENCH_SYNCHRONOUS=FULL`` runs the store benches with ``PRAGMA synchronous=FULL``.
 """
 
@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import logging
 import os
 import platform
-import subprocess
 import sys
 import tempfile
 import time
@@ -20,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import burst, history, matrix, telegram, votes
-from bench.common import ROOT, SYNCHRONOUS
+from bench.common import SYNCHRONOUS, in_subprocess
 from bot.cli import tune_gc
 
 
@@ -117,11 +115,19 @@ def matrix_rows(r: matrix.MatrixResult) -> list[Row]:
     ]
 
 
-def memory_subprocess(tmp: Path) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    out = subprocess.run([sys.executable, "-m", "bench.memory", str(tmp)], cwd=ROOT, env=env, check=True,
-                         capture_output=True, text=True, timeout=120)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+def presenter_rows(m: dict) -> list[Row]:
+    return [
+        Row("7 presenter", f"{m['pages']} pages, {m['votes']:,} votes: commit -> every page, p50 / p99",
+            f"{m['delay_p50_ms']:.0f} / {m['delay_p99_ms']:.0f} ms", "", "", "p99 < 1 s", _yes(m["delay_p99_ms"] < 1000)),
+        Row("", "RSS per open page", f"{m['per_page_kb']:.1f} KB", f"bot without pages {m['rss_before_mb']:.1f} MB", "",
+            "< 50 KB", _yes(m["per_page_kb"] < 50)),
+        Row("", "vote -> ack with the pages open: p50 / p99", f"{m['ack_p50_ms']:.1f} / {m['ack_p99_ms']:.1f} ms",
+            f"no pages {m['alone_ack_p50_ms']:.1f} / {m['alone_ack_p99_ms']:.1f} ms",
+            f"{m['ack_p99_ms'] / m['alone_ack_p99_ms']:.2f}x", "p99 < 100 ms", _yes(m["ack_p99_ms"] < 100)),
+        Row("", "first load of a page: voting / results (with QR)",
+            f"{m['load_voting_kb']:.1f} / {m['load_results_kb']:.1f} KB", "", "", "< 100 KB",
+            _yes(max(m["load_voting_kb"], m["load_results_kb"]) < 100)),
+    ]
 
 
 def table(rows: list[Row]) -> str:
@@ -148,10 +154,14 @@ async def main_async(only: set[str], skip_telegram: bool) -> int:
             rows += burst_rows(await burst.run(tmp / "burst"))
         if "memory" in only:
             print("bench 4: memory ...", file=sys.stderr, flush=True)
-            rows += memory_rows(memory_subprocess(tmp / "memory"))
+            rows += memory_rows(in_subprocess("bench.memory", tmp / "memory"))
         if "history" in only:
             print("bench 5: history ...", file=sys.stderr, flush=True)
             rows += history_rows(await asyncio.to_thread(history.run, tmp / "history"))
+        if "presenter" in only:
+            print("bench 7: presenter pages ...", file=sys.stderr, flush=True)
+            (tmp / "presenter").mkdir()
+            rows += presenter_rows(in_subprocess("bench.presenter", tmp / "presenter"))
         if "telegram" in only and not skip_telegram:
             print("bench 3: telegram ...", file=sys.stderr, flush=True)
             try:
@@ -176,7 +186,7 @@ async def main_async(only: set[str], skip_telegram: bool) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
-    everything = ["votes", "burst", "memory", "history", "telegram", "matrix"]
+    everything = ["votes", "burst", "memory", "history", "presenter", "telegram", "matrix"]
     parser.add_argument("--only", action="append", choices=everything)
     parser.add_argument("--skip-telegram", action="store_true")
     args = parser.parse_args()

@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 import functools
 import gc
+import json
 import os
 import statistics
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -135,6 +138,14 @@ def new_runner(lib: Library, store: Any, transport: NullTransport, clock=utc_now
     runner = Runner(engine(lib), store, clock)
     runner.attach("telegram", transport, TELEGRAM)
     return runner
+
+
+def in_subprocess(module: str, tmp: Path) -> dict[str, Any]:
+    """Run ``python -m module tmp`` in a fresh process (so its RSS is its own); its last line is JSON."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    out = subprocess.run([sys.executable, "-m", module, str(tmp)], cwd=ROOT, env=env, check=True,
+                         capture_output=True, text=True, timeout=300)
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def percentile(values: list[float], q: float) -> float:

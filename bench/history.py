@@ -20,17 +20,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import random
 import sqlite3
 import statistics
-import subprocess
 import sys
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from bench.common import ROOT, SYNCHRONOUS, library, rss_mb, settle
+from bench.common import SYNCHRONOUS, in_subprocess, library, rss_mb, settle
 
 ROUNDS = 100_000
 VOTES_PER_ROUND = 25
@@ -135,13 +133,6 @@ async def measure(db: Path) -> dict[str, float]:
             "end_ms": 1000 * statistics.median(ends)}
 
 
-def run_in_fresh_process(db: Path) -> dict[str, float]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    out = subprocess.run([sys.executable, "-m", "bench.history", str(db)], cwd=ROOT, env=env, check=True,
-                         capture_output=True, text=True, timeout=300)
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
 def run(tmp: Path) -> dict[str, dict[str, float] | float]:
     tmp.mkdir(parents=True, exist_ok=True)
     empty, full = tmp / "empty.db", tmp / "history.db"
@@ -151,7 +142,7 @@ def run(tmp: Path) -> dict[str, dict[str, float] | float]:
     built = time.perf_counter() - t
     with sqlite3.connect(full) as conn:
         votes = conn.execute("SELECT COUNT(*) FROM votes").fetchone()[0]
-    return {"empty": run_in_fresh_process(empty), "history": run_in_fresh_process(full), "build_s": built,
+    return {"empty": in_subprocess("bench.history", empty), "history": in_subprocess("bench.history", full), "build_s": built,
             "rounds": ROUNDS, "votes": votes}
 
 

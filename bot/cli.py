@@ -43,7 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "cases":
             return list_cases(config, args.lang or config.lang)
         if command == "export":
-            return asyncio.run(export(config, args.format, args.since, args.case, sys.stdout))
+            return asyncio.run(export(config, args.format, args.since, args.case, args.chat, sys.stdout))
         if command == "backup":
             asyncio.run(backup(config, Path(args.dest)))
             return 0
@@ -75,6 +75,8 @@ def _parser() -> argparse.ArgumentParser:
     backup_parser = sub.add_parser("backup", help="copy the database and its key file, also while the bot runs")
     backup_parser.add_argument("--db", help="SQLite database (default data/dilemmabot.db)")
     backup_parser.add_argument("dest", help="the copy; its key file is written beside it as DEST.secret")
+    export_parser.add_argument("--chat", help="only this chat's rounds, as its report page has them: the chat as an "
+                                              "export shows it (c1a2b...), or its id (telegram:-100123)")
     return parser
 
 
@@ -115,13 +117,31 @@ def list_cases(config: Config, lang: str) -> int:
     return 0
 
 
-async def export(config: Config, fmt: str, since: datetime | None, case_id: str | None, out: Any) -> int:
+async def export(config: Config, fmt: str, since: datetime | None, case_id: str | None, chat: str | None,
+                 out: Any) -> int:
     async with open_for_reading(config) as (store, pseudonyms):
         # no key file only where nothing was ever recorded (open_for_reading refuses anything else)
-        result = Export([], []) if pseudonyms is None else await collect(store, _library(config), pseudonyms,
-                                                                         since=since, case_id=case_id)
+        if pseudonyms is None:
+            result = Export([], [])
+        else:
+            chat_id = None
+            if chat is not None:
+                chat_id = await _chat_named(store, pseudonyms, chat)
+                if chat_id is None:
+                    raise Refused(f"no group round was played in a chat {chat!r}: give the chat as an export "
+                                  "shows it (c1a2b...) or its id (telegram:-100123)")
+            result = await collect(store, _library(config), pseudonyms, since=since, case_id=case_id,
+                                   chat=chat_id)
     out.write(to_json(result) if fmt == "json" else to_csv(result))
     return 0
+
+
+async def _chat_named(store: Store, pseudonyms: Pseudonymizer, name: str) -> str | None:
+    """The chat an operator names: by its id, or by the pseudonym an export shows for it."""
+    chats = await store.round_chats()
+    if name in chats:
+        return name
+    return next((chat for chat in chats if pseudonyms.export_chat(chat) == name), None)
 
 
 def tune_gc() -> None:
@@ -157,14 +177,21 @@ async def _services(config: Config, runner: Runner, store: Store, pseudonyms: Ps
         from adapters.matrix import MatrixBot
 
         services.append(await MatrixBot.create(config, runner, store, pseudonyms))
-    if not services:
+    on_console = not services
+    if on_console:
         from adapters.console import Console, stdin_lines
 
         trainers = {t.removeprefix("console:") for t in config.trainers if t.startswith("console:")}
         if sys.stdin.isatty():
             print(f"dilemmabot – {len(runner.engine.library.cases)} dilemmas. /help for commands, Ctrl-D to quit. "
-                  "'@name ' speaks as another user; '@name dm ' in that user's private chat.")
+                  "'@name ' speaks as another user; '@name dm ' in that user's private chat. "
+                  "/present gives the link to a live page for the projector.")
         services.append(Console(runner, sys.stdout, pseudonyms, controllers | trainers, stdin_lines(sys.stdin)))
+    web = config.web_address(console=on_console)
+    if web is not None:
+        from adapters.web import WebService
+
+        services.append(WebService(runner, pseudonyms, web, config.web_url))
     log.info("serving %s", ", ".join(platforms) or "the console")
     return services
 

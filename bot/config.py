@@ -39,7 +39,11 @@ _ENV = {
     "MATRIX_INVITE_ALLOW": "matrix_invite_allow",
     "MATRIX_POWER_LEVEL": "matrix_power_level",
     "MATRIX_MAX_ROOMS": "matrix_max_rooms",
+    "DILEMMABOT_WEB_LISTEN": "web_listen",
+    "DILEMMABOT_WEB_URL": "web_url",
 }
+WEB_OFF = "off"
+CONSOLE_WEB_LISTEN = "127.0.0.1:0"  # the console's web pages: this machine only, on a free port
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,8 @@ class Config:
     matrix_invite_allow: frozenset[str] = frozenset()  # user ids or ":server" suffixes; empty = nobody
     matrix_power_level: int = 50
     matrix_max_rooms: int = 50  # invites beyond this many joined rooms are declined
+    web_listen: str | None = None  # host:port of the web pages (presenter, report); "off" for none
+    web_url: str | None = None  # their public base URL, when a reverse proxy serves them
 
     @property
     def secret_file(self) -> Path:
@@ -76,6 +82,14 @@ class Config:
         if self.matrix_homeserver and self.matrix_user_id and (self.matrix_password or self.matrix_access_token):
             found.append("matrix")
         return found
+
+    def web_address(self, console: bool) -> tuple[str, int] | None:
+        """Where the web pages listen: ``DILEMMABOT_WEB_LISTEN``; for the console 127.0.0.1 on a free port unless
+        that says ``off``; otherwise none."""
+        listen = self.web_listen or (CONSOLE_WEB_LISTEN if console else None)
+        if listen is None or listen.strip().casefold() == WEB_OFF:
+            return None
+        return parse_listen(listen, "DILEMMABOT_WEB_LISTEN")
 
     def secrets(self) -> list[str]:
         """Values that must never appear in a log line."""
@@ -106,13 +120,21 @@ def _read_file(path: Path) -> dict[str, Any]:
     return loaded
 
 
+def parse_listen(listen: str, setting: str) -> tuple[str, int]:
+    """``127.0.0.1:8080`` or ``[::]:8443`` -> host and port; ``setting`` names the value in the error."""
+    host, _, port = listen.strip().rpartition(":")
+    if not host or not port.isdigit():
+        raise Refused(f"{setting} must be host:port (such as 127.0.0.1:8080), not {listen!r}")
+    return host.strip("[]"), int(port)
+
+
 def _convert(name: str, value: Any) -> Any:
     if name == "lang" and value not in LANGUAGES:
         raise Refused(f"DILEMMABOT_LANG (lang) is {value!r}: choose one of {', '.join(LANGUAGES)}")
     if name == "synchronous" and str(value).upper() not in SYNCHRONOUS_MODES:
         raise Refused(f"DILEMMABOT_SQLITE_SYNCHRONOUS is {value!r}: choose one of {', '.join(SYNCHRONOUS_MODES)}")
-    if name == "matrix_power_level" and not str(value).strip().isdecimal():
-        raise Refused(f"MATRIX_POWER_LEVEL is {value!r}: give a whole number such as 50")
+    if name in ("matrix_power_level", "matrix_max_rooms") and not str(value).strip().isdecimal():
+        raise Refused(f"{name.upper()} is {value!r}: give a whole number such as 50")
     if name in ("db_path", "cases_dir", "secret_path"):
         return Path(value)
     if name in ("trainers", "matrix_invite_allow"):

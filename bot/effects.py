@@ -1,15 +1,17 @@
 """What the engine decides should happen, as data.
 
-Two kinds: *records* (facts the store must commit before anything that
-depends on them is shown) and *messages* (what adapters send).  The runner
-commits the records of an event first, then hands its messages to the
-outbox and the adapter.
+Three kinds: *records* (facts the store must commit before anything that
+depends on them is shown), *messages* (what adapters send) and *requests*
+(what only a service outside the engine can do, such as making a secret
+link).  The runner commits the records of an event first, then hands its
+messages to the outbox and the adapter, and its requests to their service.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 
 from bot.chart import ChartData
 from bot.richtext import Rich
@@ -192,19 +194,50 @@ Record = (
     RoundStarted | PartOpened | VoteRecorded | PartClosed | RoundFinished | UserForgotten | ChatRenamed
     | ChatSettingsChanged | ScheduleSaved | ScheduleDeleted
 )
-Effect = Message | Record
+
+
+# ---- requests -------------------------------------------------------------
+
+Page = Literal["present", "report"]
+
+
+@dataclass(frozen=True)
+class LinkRequested:
+    """A controller asked for the link to one of the chat's web pages; ``renew`` revokes the old link first.
+
+    The link is a secret the engine cannot make (it makes no random numbers): the runner hands this to the web
+    service, which issues the link and answers ``user`` in ``chat``.
+    """
+
+    chat: str
+    user: str
+    page: Page
+    renew: bool = False
+
+
+Request = LinkRequested
+Effect = Message | Record | Request
 
 
 _MESSAGES = (Post, Edit, Reply, TallyChanged)
+_REQUESTS = (LinkRequested,)
 
 
 def split(effects: list[Effect]) -> tuple[list[Record], list[Message]]:
-    """The records the store must commit and the messages adapters deliver, each in order."""
+    """The records the store must commit and the messages adapters deliver, each in order (requests are neither)."""
     to_commit: list[Record] = []
     to_send: list[Message] = []
     for effect in effects:
-        (to_send if isinstance(effect, _MESSAGES) else to_commit).append(effect)  # type: ignore[arg-type]
+        if isinstance(effect, _MESSAGES):
+            to_send.append(effect)  # type: ignore[arg-type]
+        elif not isinstance(effect, _REQUESTS):
+            to_commit.append(effect)  # type: ignore[arg-type]
     return to_commit, to_send
+
+
+def requests(effects: list[Effect]) -> list[Request]:
+    """The effects a service outside the engine carries out, in order."""
+    return [effect for effect in effects if isinstance(effect, _REQUESTS)]
 
 
 def records(effects: list[Effect]) -> list[Record]:

@@ -46,8 +46,12 @@ class Pseudonymizer:
         """Names the secret without revealing it, so a database can tell whether it is given the right one."""
         return hmac.new(self._secret, b"fingerprint", hashlib.sha256).hexdigest()
 
+    def digest(self, purpose: str, value: str) -> bytes:
+        """HMAC-SHA-256 of ``value`` with the installation secret, kept apart per ``purpose``."""
+        return hmac.new(self._secret, f"{purpose}:{value}".encode(), hashlib.sha256).digest()
+
     def _hash(self, purpose: str, value: str) -> str:
-        return hmac.new(self._secret, f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()[:24]
+        return self.digest(purpose, value).hex()[:24]
 
     def user(self, platform: str, user_id: str | int) -> str:
         return f"u{self._hash('user', f'{platform}:{user_id}')}"

@@ -49,6 +49,13 @@ class RateLimiter:
         bucket.warned = True
         return "warn"
 
+    def allows(self, key: str, now: datetime) -> bool:
+        """Whether ``key`` has a token left now, without taking it."""
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            return True
+        return bucket.tokens + max((now - bucket.updated).total_seconds(), 0.0) * self.rate >= 1
+
     def _prune(self, now: datetime) -> None:
         full = [k for k, b in self._buckets.items()
                 if b.tokens + (now - b.updated).total_seconds() * self.rate >= self.burst]

@@ -139,9 +139,14 @@ def part_title(case: Case, number: int, lang: str) -> str:
     return title or t(lang, "part.heading", n=number, total=len(case.parts))
 
 
+def option_color(key: str) -> chart.RGB:
+    """An option's colour in charts: red for red and inhabil, green for green and habil, else neutral."""
+    return _COLORS.get(key, chart.NEUTRAL)
+
+
 def chart_data(case: Case, number: int, counts: dict[str, int], lang: str) -> chart.ChartData:
     part = case.parts[number - 1]
-    bars = tuple(chart.Bar(o.label.get(lang), counts.get(o.key, 0), _COLORS.get(o.key, chart.NEUTRAL)) for o in part.options)
+    bars = tuple(chart.Bar(o.label.get(lang), counts.get(o.key, 0), option_color(o.key)) for o in part.options)
     subtitle = f"{part_title(case, number, lang)} – {total_line(sum(counts.values()), lang)}"
     return chart.ChartData(case.title.get(lang), subtitle, bars)
 

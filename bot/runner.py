@@ -2,7 +2,10 @@
 
 For each event: the engine decides, the store commits the records, and only
 then are the messages handed to the adapter serving their chat (so an
-acknowledged vote is a committed vote).  Several adapters can be attached to
+acknowledged vote is a committed vote); a request for a web page's link goes
+to the web service (:class:`Pages`), which answers through the same adapter.
+Read-side adapters (the web pages) listen to what was committed
+(:attr:`Runner.listeners`).  Several adapters can be attached to
 one runner: one engine and one store serve every platform at once.  A clock
 task feeds :class:`~bot.events.Tick` events and releases tally edits the
 outbox held back.
@@ -24,13 +27,13 @@ from typing import Awaitable, Callable, Protocol
 from bot.backlog import Backlog
 from bot.cases import Library
 from bot.effects import (
-    Edit, Effect, Message, PartClosed, PartOpened, Post, Reply, RoundFinished, RoundStarted, ScheduleDeleted,
-    ScheduleSaved, TallyChanged, UserForgotten, VoteRecorded, split,
+    Edit, Effect, LinkRequested, Message, PartClosed, PartOpened, Post, Reply, RoundFinished, RoundStarted,
+    ScheduleDeleted, ScheduleSaved, TallyChanged, UserForgotten, VoteRecorded, requests, split,
 )
 from bot.engine import Engine
 from bot.engine.rounds import Vote
 from bot.events import (
-    CommandIssued, Event, NextPressed, OverallChanged, RoundRecalled, Tick, VoteCast, VoteWithdrawn,
+    CommandIssued, Event, NextPressed, OverallChanged, RoundRecalled, Sender, Tick, VoteCast, VoteWithdrawn,
 )
 from bot.i18n import t
 from bot.outbox import Outbox
@@ -76,6 +79,13 @@ class Transport(Protocol):
         """Answer one user when there is no better way (e.g. no button press to answer)."""
 
 
+class Pages(Protocol):
+    """The web service (``adapters/web``): it holds the secrets behind the chats' page links."""
+
+    async def link(self, request: LinkRequested) -> Reply:
+        """Issue (or reuse) the link ``request`` asks for; the answer to the user who asked."""
+
+
 class Runner:
     def __init__(self, engine: Engine, store: Store, clock: Clock = utc_now):
         self.engine = engine
@@ -84,7 +94,8 @@ class Runner:
         self.outbox = Outbox(lambda chat: engine.platforms.of(chat).edit_interval)
         self.backlog: Backlog[ReplyHandler | None] = Backlog()
         self._draining: dict[str, asyncio.Task[None]] = {}
-        self.listeners: list[Listener] = []
+        self.listeners: list[Listener] = []  # called with an event's effects once they are committed
+        self.pages: Pages | None = None
         self._transports: dict[str, Transport] = {}
         self._message_ids: OrderedDict[tuple[str, str], str] = OrderedDict()
         self._wake = asyncio.Event()
@@ -130,14 +141,22 @@ class Runner:
             await self._not_saved(event, on_reply)
             await self._catch_up()  # now, so the counts shown are right again without waiting for another event
             return []
-        timers_moved = False
-        if not (len(to_commit) == 1 and type(to_commit[0]) is VoteRecorded):  # a vote changes neither: the hot path
+        timers_moved, asked = False, []
+        if not (len(to_commit) == 1 and type(to_commit[0]) is VoteRecorded):  # a vote has none of these: the hot path
             timers_moved = any(isinstance(r, CHANGES_TIMERS) for r in to_commit)
+            asked = requests(effects)
             await self._refresh_overall(to_commit)
         holds = self.outbox.holds
         await self._deliver(self.outbox.submit(to_send, self.clock()), on_reply)
         if timers_moved or self.outbox.holds > holds:
             self._wake.set()  # the clock's next moment may have moved
+        for request in asked:
+            try:
+                answer = await self._link(request)
+            except Exception:
+                log.exception("could not answer a %s", type(request).__name__)
+                continue
+            await self._deliver([answer], on_reply)
         for listener in self.listeners:
             listener(effects)
         return effects
@@ -145,11 +164,22 @@ class Runner:
     async def _recall_latest(self, event: CommandIssued) -> None:
         """Read the chat's latest finished round back from the store, if the command is about it."""
         spec = self.engine.commands.spec(event.command)
-        if spec is None or not spec.recalls_latest or self.engine.latest(event.chat) is not None:
+        if spec is not None and spec.recalls_latest:
+            await self.recall(event.chat)
+
+    async def recall(self, chat: str) -> None:
+        """Read the chat's latest round back from the store, if the engine no longer holds it."""
+        if self.engine.latest(chat) is not None:
             return
-        rnd = await self.store.latest_round(event.chat)
-        if rnd is not None:
+        rnd = await self.store.latest_round(chat)
+        # A round may have started while the store was read: the engine's own is the one that counts.
+        if rnd is not None and self.engine.latest(chat) is None:
             self.engine.handle(RoundRecalled(rnd))
+
+    async def _link(self, request: LinkRequested) -> Reply:
+        if self.pages is None:
+            return self.engine.chat(request.chat).reply(Sender(request.user), "link.off")
+        return await self.pages.link(request)
 
     async def _refresh_overall(self, committed: list[object]) -> None:
         """Give the engine the overall snapshots the commit may have moved (see :mod:`bot.overall`)."""

@@ -21,8 +21,8 @@ from typing import Any, Iterable
 import aiosqlite
 
 from bot.effects import (
-    ChatRenamed, ChatSettingsChanged, PartClosed, PartOpened, Record, RoundFinished, RoundStarted, ScheduleDeleted,
-    ScheduleSaved, UserForgotten, VoteRecorded,
+    ChatRenamed, ChatSettingsChanged, Page, PartClosed, PartOpened, Record, RoundFinished, RoundStarted,
+    ScheduleDeleted, ScheduleSaved, UserForgotten, VoteRecorded,
 )
 from bot.logs import Throttle
 from bot.model import ChatSettings, PartState, Round, SchedulePhase, ScheduledRound
@@ -149,6 +149,18 @@ MIGRATIONS: list[str] = [
     UPDATE schedules SET state = 'done' WHERE state = 'open' AND round_id IN (
         SELECT id FROM rounds WHERE finished_at IS NOT NULL);
     """,
+    # The chats' web page links (adapters/web/links.py): a random nonce the link is derived from with the
+    # installation key, and a keyed digest of the link to find it by; never the link itself.
+    """
+    CREATE TABLE web_links (
+        chat TEXT NOT NULL,
+        page TEXT NOT NULL,
+        nonce TEXT NOT NULL,
+        digest TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (chat, page)
+    ) WITHOUT ROWID;
+    """,
 ]
 
 
@@ -212,6 +224,26 @@ class CommitFailed(Exception):
     that they may depend on.  The store has logged why."""
 
 
+@dataclass(frozen=True)
+class LinkSaved:
+    """The web page ``page`` of ``chat`` has a new link (the old one, if any, stops working)."""
+
+    chat: str
+    page: Page
+    nonce: str
+    digest: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class WebLink:
+    """A chat's web page link as stored: what it is derived from (see ``adapters/web/links.py``)."""
+
+    chat: str
+    page: Page
+    nonce: str
+
+
 class _Batch:
     """The callers waiting for one transaction: an event each of them can wait on, and its outcome."""
 
@@ -247,7 +279,7 @@ class ValueDeleted:
     key: str
 
 
-StoreRecord = Record | MessageBound | ValueSet | ValueDeleted
+StoreRecord = Record | MessageBound | ValueSet | ValueDeleted | LinkSaved
 
 
 _UPSERT_VOTE = ("INSERT INTO votes (round_id, part, user, option, at) VALUES (?, ?, ?, ?, ?) "
@@ -308,7 +340,7 @@ def statements(record: StoreRecord) -> list[tuple[str, tuple[Any, ...]]]:
                     ("UPDATE overall_parts SET shown = live, stale = 0 WHERE stale", ())]
         case ChatRenamed(old, new):
             return [(f"UPDATE {table} SET chat = ? WHERE chat = ?", (new, old))
-                    for table in ("rounds", "schedules", "chat_settings", "messages")]
+                    for table in ("rounds", "schedules", "chat_settings", "messages", "web_links")]
         case ChatSettingsChanged(chat, lang, zone):
             return [("INSERT INTO chat_settings (chat, lang, timezone) VALUES (?, ?, ?) "
                      "ON CONFLICT (chat) DO UPDATE SET lang = excluded.lang, timezone = excluded.timezone",
@@ -328,6 +360,10 @@ def statements(record: StoreRecord) -> list[tuple[str, tuple[Any, ...]]]:
             return [("INSERT OR REPLACE INTO kv (key, value, owner) VALUES (?, ?, ?)", (key, value, owner))]
         case ValueDeleted(key):
             return [("DELETE FROM kv WHERE key = ?", (key,))]
+        case LinkSaved(chat, page, nonce, digest, at):
+            return [("INSERT INTO web_links (chat, page, nonce, digest, created_at) VALUES (?, ?, ?, ?, ?) "
+                     "ON CONFLICT (chat, page) DO UPDATE SET nonce = excluded.nonce, digest = excluded.digest, "
+                     "created_at = excluded.created_at", (chat, page, nonce, digest, _ts(at)))]
     raise TypeError(f"not a record: {record!r}")
 
 
@@ -564,15 +600,19 @@ class Store:
                 f"finished_at FROM rounds {where} ORDER BY id", params):
             rounds[rid] = Round(rid, chat, case_id, lang, datetime.fromisoformat(started), selftest_of,
                                 timedelta(seconds=timer) if timer else None, sched, [], _dt(advance), _dt(finished))
+        # Reads share the connection with the writer, so a round may be committed between these queries: its
+        # parts and votes are left out then, with the round itself (it was not there when the reading began).
         selected = f"(SELECT id FROM rounds {where})"
         for rid, _part, opened, closes, closed, counts in await self._rows(
                 "SELECT round_id, part, opened_at, closes_at, closed_at, counts FROM parts "
                 f"WHERE round_id IN {selected} ORDER BY round_id, part", params):
-            rounds[rid].parts.append(PartState(datetime.fromisoformat(opened), _dt(closes), _dt(closed),
-                                               counts=json.loads(counts) if counts else None))
+            if rid in rounds:
+                rounds[rid].parts.append(PartState(datetime.fromisoformat(opened), _dt(closes), _dt(closed),
+                                                   counts=json.loads(counts) if counts else None))
         for rid, part, user, option in await self._rows(
                 f"SELECT round_id, part, user, option FROM votes WHERE round_id IN {selected}", params):
-            rounds[rid].parts[part - 1].votes[user] = option
+            if rid in rounds and part <= len(rounds[rid].parts):
+                rounds[rid].parts[part - 1].votes[user] = option
         for rnd in rounds.values():
             rnd.restore_phase()
         return list(rounds.values())
@@ -611,6 +651,18 @@ class Store:
         rows = await self._rows("SELECT EXISTS (SELECT 1 FROM rounds) OR EXISTS (SELECT 1 FROM chat_settings) "
                                 "OR EXISTS (SELECT 1 FROM schedules) OR EXISTS (SELECT 1 FROM messages)")
         return bool(rows[0][0])
+
+    async def web_link(self, chat: str, page: str) -> WebLink | None:
+        rows = await self._rows("SELECT nonce FROM web_links WHERE chat = ? AND page = ?", (chat, page))
+        return WebLink(chat, page, rows[0][0]) if rows else None
+
+    async def web_link_by_digest(self, digest: str) -> WebLink | None:
+        rows = await self._rows("SELECT chat, page, nonce FROM web_links WHERE digest = ?", (digest,))
+        return WebLink(*rows[0]) if rows else None
+
+    async def round_chats(self) -> list[str]:
+        """Every chat a group round was played in."""
+        return [chat for chat, in await self._rows("SELECT DISTINCT chat FROM rounds WHERE selftest_of IS NULL")]
 
     async def vote_count(self) -> int:
         rows = await self._rows("SELECT COUNT(*) FROM votes")

@@ -28,7 +28,7 @@ from adapters.telegram.identity import PLATFORM, trainer_ids
 from adapters.telegram.menu import publish_commands
 from adapters.telegram.transport import TelegramTransport
 from adapters.telegram.updates import UpdateFeed
-from bot.config import Config
+from bot.config import Config, parse_listen
 from bot.platforms import Capabilities
 from bot.pseudonym import Pseudonymizer
 from bot.runner import Runner
@@ -108,18 +108,10 @@ class TelegramBot:
 
         A fresh secret token is registered at every start; requests without it are refused (403).
         """
-        host, port = parse_listen(listen)
+        host, port = parse_listen(listen, "TELEGRAM_WEBHOOK_LISTEN")
         await self._updater.start_webhook(listen=host, port=port, url_path=urlsplit(url).path.lstrip("/"),
                                           webhook_url=url, allowed_updates=ALLOWED_UPDATES,
                                           secret_token=secrets.token_urlsafe(32))
-
-
-def parse_listen(listen: str) -> tuple[str, int]:
-    """``0.0.0.0:8443`` or ``[::]:8443`` -> host and port."""
-    host, _, port = listen.rpartition(":")
-    if not host or not port.isdigit():
-        raise ValueError(f"TELEGRAM_WEBHOOK_LISTEN must be host:port, not {listen!r}")
-    return host.strip("[]"), int(port)
 
 
 async def build_telegram(config: Config, runner: Runner, pseudonyms: Pseudonymizer, *,

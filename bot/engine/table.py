@@ -9,7 +9,7 @@ adding an entry here and its handler.
 from __future__ import annotations
 
 from bot.commands import CommandSpec, CommandTable, Where
-from bot.engine import chats, rounds, schedules, selftest
+from bot.engine import chats, pages, rounds, schedules, selftest
 from bot.i18n import LANGUAGES
 
 COMMANDS = CommandTable([
@@ -68,6 +68,16 @@ COMMANDS = CommandTable([
                       "nn": "fjern ein planlagd runde",
                       "en": "remove a scheduled round"},
                 usage={"nb": "NR", "nn": "NR", "en": "NO"}, example="2"),
+    CommandSpec("present", pages.Present, pages.present, parse=pages.parse_present, control=True, where=Where.GROUP,
+                help={"nb": "lenke til presentasjonssiden for prosjektoren (new: ny lenke, den gamle slutter å virke)",
+                      "nn": "lenkje til presentasjonssida for prosjektoren (new: ny lenkje, den gamle sluttar å verke)",
+                      "en": "link to the presenter page for the projector (new: a new link, the old one stops working)"},
+                usage={"nb": "[new]", "nn": "[new]", "en": "[new]"}, example="new"),
+    CommandSpec("report", pages.Report, pages.report, parse=pages.parse_report, control=True, where=Where.GROUP,
+                help={"nb": "lenke til resultatene fra alle rundene i denne chatten, med CSV og JSON (new: ny lenke)",
+                      "nn": "lenkje til resultata frå alle rundane i denne chatten, med CSV og JSON (new: ny lenkje)",
+                      "en": "link to the results of every round in this chat, with CSV and JSON (new: a new link)"},
+                usage={"nb": "[new]", "nn": "[new]", "en": "[new]"}, example="new"),
     CommandSpec("lang", chats.SetLanguage, chats.set_language, parse=chats.parse_language, control=True,
                 help={"nb": "språket i chatten", "nn": "språket i chatten", "en": "the language of the chat"},
                 usage={lang: "|".join(LANGUAGES) for lang in LANGUAGES}, example="en"),

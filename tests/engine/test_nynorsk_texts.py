@@ -16,9 +16,10 @@ ByLanguage = Mapping[str, Mapping[str, str]]  # {lang: {key: text}}, the shape o
 # Texts that read the same in nynorsk and bokmål: short headings, buttons and usage lines (argument names)
 SAME_IN_BOTH = {
     "cases.line_one", "round.started", "part.heading", "results.heading", "results.next_hint", "summary.you",
-    "next.button", "selftest.line",
+    "next.button", "selftest.line", "web.present_title", "web.selftest_send",
     "/help help", "/next help", "/stop help", "/lang help",
     "/start usage", "/selftest usage", "/schedule usage", "/unschedule usage", "/tz usage", "/lang usage",
+    "/present usage", "/report usage",
 }
 
 

@@ -8,11 +8,12 @@ import pytest
 from telegram import Chat, ChatMemberAdministrator, ChatMemberMember, ChatMemberOwner, Message, User
 from telegram.error import NetworkError
 
-from adapters.telegram.application import parse_listen
 from adapters.telegram.controllers import Controllers
 from adapters.telegram.identity import trainer_ids
 from adapters.telegram.keyboard import keyboard
 from adapters.telegram.transport import shorten, telegram_length
+from bot.config import parse_listen
+from bot.refusal import Refused
 from bot.effects import NextButton, VoteButton
 
 from .bot_harness import telegram_html_problems
@@ -104,12 +105,12 @@ def test_limits_are_counted_as_telegram_counts():
 
 @pytest.mark.parametrize(("listen", "expected"), [("0.0.0.0:8443", ("0.0.0.0", 8443)), ("[::]:80", ("::", 80))])
 def test_parse_listen(listen, expected):
-    assert parse_listen(listen) == expected
+    assert parse_listen(listen, "TELEGRAM_WEBHOOK_LISTEN") == expected
 
 
 def test_parse_listen_refuses_a_missing_port():
-    with pytest.raises(ValueError, match="host:port"):
-        parse_listen("0.0.0.0")
+    with pytest.raises(Refused, match="TELEGRAM_WEBHOOK_LISTEN must be host:port"):
+        parse_listen("0.0.0.0", "TELEGRAM_WEBHOOK_LISTEN")
 
 
 def test_the_tests_html_check_catches_what_telegram_refuses():
