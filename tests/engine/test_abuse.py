@@ -294,14 +294,25 @@ NASTY = [
 ]
 
 
+CONTROLS = "\x00\x07\x1b\x7f\u202e\u202c\u2066\u2069"  # terminal controls and bidi overrides in NASTY
+
+
 @pytest.mark.parametrize("text", NASTY)
 def test_to_html_escapes_markup_and_strips_control_characters(text: str) -> None:
     out = to_html(plain(text))
     assert "<" not in out and ">" not in out  # nothing the platform could read as a tag
-    assert not any(ch in out for ch in "\x00\x07\x1b\x7f\u202e\u202c\u2066\u2069")
+    assert not any(ch in out for ch in CONTROLS)
     assert out == to_html(plain(clean(text)))
     styled = to_html((Span(text, "b"), Span(text, "code")))
     assert styled.startswith("<b>") and styled.count("<b>") == 1 and styled.count("<code>") == 1
+
+
+@pytest.mark.parametrize("text", NASTY)
+def test_to_plain_strips_control_characters(text: str) -> None:
+    """Plain text is what Matrix bodies, Telegram toasts and the console show."""
+    out = to_plain((Span("«"), Span(text, "b"), Span("»")))
+    assert not any(ch in out for ch in CONTROLS)
+    assert out == f"«{clean(text)}»"
 
 
 @given(st.text(max_size=200), st.sampled_from(["", "b", "i", "code"]))
@@ -338,7 +349,7 @@ def test_odd_arguments_are_echoed_short_escaped_and_clean(text: str) -> None:
         assert reply.refused, (line, html)
         assert len(to_plain(reply.text)) < SHORT + MAX_ECHO * 2, html  # the echo is cut
         assert "<b>" not in html and "<script" not in html and "<a " not in html
-        assert not any(ch in html for ch in "\x00\x07\x1b\x7f\u202e\u2066")
+        assert not any(ch in html or ch in to_plain(reply.text) for ch in CONTROLS)
 
 
 

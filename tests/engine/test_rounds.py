@@ -5,11 +5,11 @@ from __future__ import annotations
 from bot.effects import Edit, PartClosed, PartOpened, Post, RoundFinished, RoundStarted, TallyChanged, VoteRecorded
 from bot.engine.rounds import CloseVoting, NextPart, ShowReferences, ShowResults, StartRound, StopRound, Vote
 from bot.engine.chats import Help, ListCases, SetLanguage
-from bot.events import Unknown
+from bot.events import OverallChanged, Unknown
 from bot.platforms import Capabilities
 from bot.richtext import to_plain
 
-from .conftest import Driver, of, replies, tally_line, texts
+from .conftest import Driver, of, paragraph, replies, tally_line, tally_lines, texts
 
 G = "test:group"
 G2 = "test:other"
@@ -36,6 +36,15 @@ def test_vote_is_recorded_acknowledged_and_tallied(drive: Driver) -> None:
     assert of(effects, TallyChanged) == [TallyChanged(G, rid, "r1p1")]
     edit = drive.engine.tally(rid)  # rendered only when the outbox lets an edit go out
     assert not edit.final and "Stemmer så langt: 1" in "".join(s.text for s in edit.text)
+
+
+def test_the_live_count_shows_how_many_voted_and_never_the_split(drive: Driver) -> None:
+    rid = start(drive)
+    for user in ("alice", "bob", "carol"):
+        drive.vote(G, user, rid, 1, "red")  # all alike: a split would read 3 (100 %)
+    live = to_plain(drive.engine.tally(rid).text)
+    assert "Stemmer så langt: 3" in live.splitlines()
+    assert "%" not in live and "█" not in live and "░" not in live and tally_lines(live, "Rødt lys") == []
 
 
 def test_double_vote_counts_once(drive: Driver) -> None:
@@ -169,6 +178,21 @@ def test_results_of_an_open_part_show_only_how_many_voted(drive: Driver) -> None
     drive.cmd(G, "trainer", CloseVoting(), controller=True)
     closed = to_plain(replies(drive.cmd(G, "x", ShowResults()))[0].text)
     assert tally_line(closed, "Grønt lys") == "1 (100 %)"
+
+
+def test_the_summary_shows_the_overall_split_only_where_five_or_more_answered(drive: Driver) -> None:
+    drive.engine.handle(OverallChanged("tre", 1, {"red": 3, "green": 1}))  # four answers: could identify people
+    drive.engine.handle(OverallChanged("tre", 2, {"red": 3, "green": 2}))  # five: shown
+    rid = start(drive)
+    drive.vote(G, "alice", rid, 1, "red")
+    for _ in range(3):
+        effects = drive.cmd(G, "trainer", NextPart(), controller=True)
+    for summary in (texts(effects)[-1], to_plain(replies(drive.cmd(G, "x", ShowResults()))[0].text)):
+        first, second = paragraph(summary, "En"), paragraph(summary, "To")
+        assert tally_lines(first, "Rødt lys") == ["1 (100 %)"]  # the group's split, and no overall one
+        assert first.endswith("Samlet fordeling vises når minst 5 har svart.")
+        assert tally_lines(second, "Rødt lys") == ["0 (0 %)", "3 (60 %)"]  # the group's, then the overall split
+        assert "Alle grupper og selvtester (5)" in second.splitlines()
 
 
 def test_help_lists_commands(drive: Driver) -> None:

@@ -7,12 +7,32 @@ import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
-from bot.effects import PartOpened, RoundStarted, VoteRecorded, records
+import pytest
+
+from bot.effects import Effect, PartOpened, RoundStarted, ScheduleSaved, VoteRecorded, records
 from bot.engine import Engine
-from bot.engine.rounds import CloseVoting, StartRound
+from bot.engine.rounds import CloseVoting, StartRound, StopRound
+from bot.engine.schedules import ListSchedules, Schedule
+from bot.overall import Overall
+from bot.richtext import to_plain
 from bot.store import MIGRATIONS, Store
 
-from ..engine.conftest import Driver, make_library, new_engine, of
+from ..engine.conftest import T0, Driver, make_library, new_engine, of, replies, texts
+
+
+async def restart(drive: Driver, path: Path, effects: list[Effect]) -> None:
+    """Commit ``effects``' records, then carry on with an engine rebuilt from the store, as after a restart."""
+    store = await Store.open(path)
+    try:
+        await store.commit(records(effects))
+        snapshot = await store.load()
+    finally:
+        await store.close()
+    old = drive.engine
+    drive.engine = Engine(old.library, platforms=old.platforms, rounds=snapshot.rounds, settings=snapshot.settings,
+                          schedules=snapshot.schedules, overall=Overall(snapshot.overall),
+                          last_round_id=snapshot.last_round_id, last_schedule_id=snapshot.last_schedule_id,
+                          user_limit=old.user_limit, chat_limit=old.chat_limit)
 
 
 async def test_new_database_is_migrated_to_the_latest_version_in_wal_mode(tmp_path: Path) -> None:
@@ -124,3 +144,34 @@ async def test_round_ids_are_not_reused_after_forget_deletes_the_newest_round(tm
     assert selftest not in {r.id for r in snapshot.rounds}
     assert snapshot.last_round_id == selftest
     assert Engine(make_library(), rounds=snapshot.rounds, last_round_id=snapshot.last_round_id).next_round_id == selftest + 1
+
+
+REMINDER = "Påminnelse: «Tre deler»"
+
+
+@pytest.mark.parametrize("restart_at", ["before the reminder", "after the reminder"])
+async def test_the_reminder_is_posted_once_across_a_restart(tmp_path: Path, restart_at: str) -> None:
+    drive = Driver(new_engine())
+    effects = drive.cmd("test:g", "t", Schedule("tre", "in 1h", "in 3h"), controller=True)
+    drive.advance(hours=1)
+    effects += drive.tick()  # the round opens; the reminder is due half-way, at 2h
+    if restart_at == "after the reminder":
+        drive.advance(hours=1)
+        effects += drive.tick()
+        assert [text for text in texts(effects) if text.startswith(REMINDER)]
+    await restart(drive, tmp_path / "r.db", effects)
+    drive.now = T0 + timedelta(hours=2, minutes=10)  # past the reminder, before voting closes at 3h
+    reminders = [text for text in texts(drive.tick()) if text.startswith(REMINDER)]
+    assert len(reminders) == (1 if restart_at == "before the reminder" else 0)
+
+
+async def test_a_finished_scheduled_round_is_not_listed_after_a_restart(tmp_path: Path) -> None:
+    drive = Driver(new_engine())
+    effects = drive.cmd("test:g", "t", Schedule("tre", "in 1h"), controller=True)
+    number = of(effects, ScheduleSaved)[0].schedule_id
+    drive.advance(hours=1)
+    effects += drive.tick()
+    effects += drive.cmd("test:g", "t", StopRound(), controller=True)
+    await restart(drive, tmp_path / "s.db", effects)
+    assert drive.engine.schedule(number) is None and drive.engine.schedules_of("test:g") == []
+    assert to_plain(replies(drive.cmd("test:g", "x", ListSchedules()))[0].text) == "Ingen planlagte runder."

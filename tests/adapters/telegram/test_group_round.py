@@ -130,6 +130,24 @@ async def test_a_group_round_carries_on_after_a_restart(telegram_sandbox, tmp_pa
     assert h.errors == [] and errors_logged(caplog) == []
 
 
+async def test_group_admins_set_the_language_and_time_zone_and_members_may_not(telegram_sandbox, tmp_path, caplog):
+    """/lang and /tz need control: the adapter asks Telegram who administers the group (from the command table)."""
+    async with running_bot(telegram_sandbox, tmp_path) as h:
+        await h.emu.set_admins(GROUP.id, [ADMIN.id])
+        answers = {}
+        for user, line in ((BJORN, "/lang en"), (BJORN, "/tz America/New_York"), (ADMIN, "/tz America/New_York"),
+                           (ADMIN, "/lang en")):
+            answers[(user.first_name, line)] = (await h.reply_to(GROUP, await h.command(GROUP, user, line)))["text"]
+    refused = "Beklager, bare administratorer og kursledere kan gjøre det her."
+    assert answers == {
+        ("Bjørn", "/lang en"): refused,
+        ("Bjørn", "/tz America/New_York"): refused,
+        ("Anne", "/tz America/New_York"): "Tidssonen i denne chatten er nå America/New_York.",
+        ("Anne", "/lang en"): "The language of this chat is now English.",
+    }
+    assert h.errors == [] and errors_logged(caplog) == []
+
+
 async def test_command_menus_by_scope_in_every_language_come_from_the_command_table(telegram_sandbox, tmp_path):
     async with running_bot(telegram_sandbox, tmp_path) as h:
         log = await h.emu.commands_log()
