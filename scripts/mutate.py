@@ -58,7 +58,8 @@ class Outcome:
 
 def pytest(tests: tuple[str, ...]) -> Outcome:
     started = time.monotonic()
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}  # a mutated module must never be cached as bytecode
+    # No bytecode: a mutated module must never be cached.  Hypothesis: the suite's examples, a failure not shrunk.
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "HYPOTHESIS_PROFILE": "mutate"}
     result = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests],
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=TIMEOUT)
     named = _FAILED.findall(result.stdout)

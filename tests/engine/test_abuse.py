@@ -427,7 +427,7 @@ def test_the_same_commands_work_for_a_controller(command) -> None:
 
 
 @given(st.text(max_size=700), st.sampled_from(["/", "!"]), st.sampled_from([None, "DilemmaBot"]))
-@settings(max_examples=500, deadline=None, derandomize=True)
+@settings(max_examples=500, deadline=None)
 def test_no_text_makes_the_parser_or_the_engine_raise(text: str, prefix: str, bot_name: str | None) -> None:
     """Non-ASCII digits, huge whitespace, anything: a command, an Unknown, a BadUsage or None, never an exception."""
     e = engine()

@@ -16,7 +16,7 @@ from bot.engine.selftest import SelfTest
 from bot.events import NextPressed, OverallChanged, Sender
 from bot.richtext import to_plain
 
-from .conftest import Driver, new_engine, of, replies, tally_lines, texts
+from .conftest import Driver, new_engine, of, paragraph, replies, tally_line, tally_lines, texts
 
 G = "test:group"
 G2 = "test:other"
@@ -45,8 +45,8 @@ def test_schedule_opens_at_when_and_closes_at_until_with_results(drive: Driver) 
 
     drive.advance(hours=2)
     closed = drive.tick()
-    assert of(closed, PartClosed) and "Fristen er ute" in texts(closed)[0]
-    assert "1 (100 %)" in texts(closed)[0]
+    assert of(closed, PartClosed) and texts(closed)[0].startswith("Fristen er ute")
+    assert tally_line(texts(closed)[0], "Rødt lys") == "1 (100 %)"
     assert drive.engine.round(rid).voting_open is False
 
 
@@ -78,7 +78,7 @@ def test_restart_after_missed_deadline_acts_on_start_and_says_it_was_late(drive:
     drive.advance(hours=3)  # deadline was 2 hours ago
     effects = drive.tick()
     assert of(effects, PartClosed)
-    assert "frakoblet" in texts(effects)[0] and "1 (100 %)" in texts(effects)[0]
+    assert "frakoblet" in texts(effects)[0] and tally_line(texts(effects)[0], "Rødt lys") == "1 (100 %)"
 
 
 def test_missed_opening_and_deadline_opens_without_deadline(drive: Driver) -> None:
@@ -278,10 +278,17 @@ def test_vote_withdrawn_removes_only_the_matching_vote(drive: Driver) -> None:
 
 
 def test_results_after_selftest_show_the_person_and_overall(drive: Driver) -> None:
+    drive.engine.handle(OverallChanged("tre", 1, {"red": 4, "green": 1}))  # as the store reports it
+    drive.engine.handle(OverallChanged("tre", 2, {"red": 2, "green": 2}))  # four: too few to show
     rid = of(drive.cmd(DM, "alice", SelfTest("tre"), private=True), RoundStarted)[0].round_id
     drive.vote(DM, "alice", rid, 1, "red")
-    text = "".join(s.text for s in replies(drive.cmd(DM, "alice", ShowResults(), private=True))[0].text)
-    assert "du: 🔴 Rødt lys" in text
+    press_next(drive, rid, 1)
+    drive.vote(DM, "alice", rid, 2, "green")
+    text = to_plain(replies(drive.cmd(DM, "alice", ShowResults(), private=True))[0].text)
+    first, second = paragraph(text, "En"), paragraph(text, "To")
+    assert first.splitlines()[1:3] == ["du: 🔴 Rødt lys", "Alle grupper og selvtester (5)"]
+    assert tally_line(first, "Rødt lys") == "4 (80 %)" and tally_line(first, "Grønt lys") == "1 (20 %)"
+    assert second.splitlines()[1:] == ["du: 🟢 Grønt lys", "Samlet fordeling vises når minst 5 har svart."]
 
 
 def test_vote_command_in_selftest_and_next_command(drive: Driver) -> None:

@@ -83,7 +83,8 @@ def test_close_posts_final_tally_results_and_points(drive: Driver) -> None:
     final = of(effects, Edit)[0]
     assert final.final and final.buttons == ()
     results = texts(effects)[0]
-    assert "2 (67 %)" in results and "1 (33 %)" in results and "en punkt 1" in results
+    assert tally_line(results, "Rødt lys") == "2 (67 %)" and tally_line(results, "Grønt lys") == "1 (33 %)"
+    assert "• en punkt 1" in results.splitlines()
     chart = of(effects, Post)[0].chart
     assert [(b.label, b.count) for b in chart.bars] == [("Rødt lys", 2), ("Grønt lys", 1)]
 
@@ -163,8 +164,14 @@ def test_the_options_line_names_a_key_only_where_the_label_lacks_it(drive: Drive
 
 def test_stop_ends_the_round_with_a_summary(drive: Driver) -> None:
     rid = start(drive)
+    drive.vote(G, "alice", rid, 1, "green")
     effects = drive.cmd(G, "trainer", StopRound(), controller=True)
     assert of(effects, RoundFinished) and drive.engine.round(rid).finished
+    summary = texts(effects)[-1]
+    assert summary.startswith("Oppsummering – Tre deler")
+    assert summary.endswith("Runden er ferdig. Takk for at dere deltok!")
+    assert tally_line(paragraph(summary, "En"), "Grønt lys") == "1 (100 %)"  # /stop closed the open part first
+    assert "To" not in summary.splitlines()  # parts never opened are not listed
 
 
 def test_results_of_an_open_part_show_only_how_many_voted(drive: Driver) -> None:
@@ -197,7 +204,8 @@ def test_the_summary_shows_the_overall_split_only_where_five_or_more_answered(dr
 
 def test_help_lists_commands(drive: Driver) -> None:
     assert "/start ID [timer 3m]" in to_plain(replies(drive.cmd(G, "x", Help()))[0].text)
-    assert "tre" in "".join(s.text for s in replies(drive.cmd(G, "x", ListCases()))[0].text)
+    listing = to_plain(replies(drive.cmd(G, "x", ListCases()))[0].text).splitlines()
+    assert listing[1:3] == ["• blandet – Blandet (2 deler)", "• tre – Tre deler (3 deler)"]
 
 
 def test_references_on_request(drive: Driver) -> None:

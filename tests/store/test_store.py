@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 from datetime import timedelta
 from pathlib import Path
@@ -18,6 +19,7 @@ from bot.richtext import to_plain
 from bot.store import MIGRATIONS, Store
 
 from ..engine.conftest import T0, Driver, make_library, new_engine, of, replies, texts
+from .conftest import StoreOpener
 
 
 async def restart(drive: Driver, path: Path, effects: list[Effect]) -> None:
@@ -35,18 +37,23 @@ async def restart(drive: Driver, path: Path, effects: list[Effect]) -> None:
                           user_limit=old.user_limit, chat_limit=old.chat_limit)
 
 
-async def test_new_database_is_migrated_to_the_latest_version_in_wal_mode(tmp_path: Path) -> None:
-    store = await Store.open(tmp_path / "a.db")
+async def test_new_database_is_migrated_to_the_latest_version_in_wal_mode(
+        tmp_path: Path, open_store: StoreOpener, caplog: pytest.LogCaptureFixture,
+) -> None:
+    store = await open_store(tmp_path / "a.db")
+    await store.set_value("kept", "yes")
     await store.close()
     with sqlite3.connect(tmp_path / "a.db") as db:
         assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    store = await Store.open(tmp_path / "a.db")  # opening again migrates nothing
-    await store.close()
+    with caplog.at_level(logging.INFO, logger="bot.store"):
+        store = await open_store(tmp_path / "a.db")  # opening again migrates nothing and keeps what was there
+    assert store.schema_version == len(MIGRATIONS) and await store.get_value("kept") == "yes"
+    assert [r.getMessage() for r in caplog.records if "migrated" in r.getMessage()] == []
 
 
-async def test_concurrent_commits_share_transactions(tmp_path: Path) -> None:
-    store = await Store.open(tmp_path / "b.db")
+async def test_concurrent_commits_share_transactions(tmp_path: Path, open_store: StoreOpener) -> None:
+    store = await open_store(tmp_path / "b.db")
     drive = Driver(new_engine())
     await store.commit(drive.cmd("test:g", "t", StartRound("tre"), controller=True)[:1])
     await store.commit([])  # nothing to write: returns at once
@@ -58,12 +65,12 @@ async def test_concurrent_commits_share_transactions(tmp_path: Path) -> None:
     await store.close()
 
 
-async def test_restart_resumes_rounds_settings_and_schedules(tmp_path: Path) -> None:
+async def test_restart_resumes_rounds_settings_and_schedules(tmp_path: Path, open_store: StoreOpener) -> None:
     from bot.engine.chats import SetLanguage
     from bot.engine.schedules import Schedule
 
     drive = Driver(new_engine())
-    store = await Store.open(tmp_path / "c.db")
+    store = await open_store(tmp_path / "c.db")
     effects = drive.cmd("test:g", "t", SetLanguage("en"), controller=True)
     effects += drive.cmd("test:g", "t", StartRound("tre", timedelta(minutes=5)), controller=True)
     rid = of(effects, RoundStarted)[0].round_id
@@ -74,7 +81,7 @@ async def test_restart_resumes_rounds_settings_and_schedules(tmp_path: Path) -> 
     await store.commit(records(effects))
     await store.close()
 
-    store = await Store.open(tmp_path / "c.db")
+    store = await open_store(tmp_path / "c.db")
     snapshot = await store.load()
     await store.close()
     engine = Engine(make_library(), rounds=snapshot.rounds, settings=snapshot.settings, schedules=snapshot.schedules)
@@ -88,9 +95,9 @@ async def test_restart_resumes_rounds_settings_and_schedules(tmp_path: Path) -> 
     assert engine.next_round_id == rid + 1
 
 
-async def test_export_rows_have_counts_and_no_user_ids(tmp_path: Path) -> None:
+async def test_export_rows_have_counts_and_no_user_ids(tmp_path: Path, open_store: StoreOpener) -> None:
     drive = Driver(new_engine())
-    store = await Store.open(tmp_path / "d.db")
+    store = await open_store(tmp_path / "d.db")
     effects = drive.cmd("test:g", "t", StartRound("tre"), controller=True)
     rid = of(effects, RoundStarted)[0].round_id
     for user, option in (("alice", "red"), ("bob", "red"), ("carol", "green")):
@@ -103,10 +110,10 @@ async def test_export_rows_have_counts_and_no_user_ids(tmp_path: Path) -> None:
     assert "alice" not in repr(rows)
 
 
-async def test_forget_deletes_adapter_state_that_names_the_user(tmp_path: Path) -> None:
+async def test_forget_deletes_adapter_state_that_names_the_user(tmp_path: Path, open_store: StoreOpener) -> None:
     from bot.effects import UserForgotten
 
-    store = await Store.open(tmp_path / "e.db")
+    store = await open_store(tmp_path / "e.db")
     await store.set_value("matrix.reaction:$1", '{"user": "alice"}', owner="alice")
     await store.set_value("matrix.reaction:$2", '{"user": "bob"}', owner="bob")
     await store.set_value("matrix.next_batch", "s1")
@@ -116,11 +123,11 @@ async def test_forget_deletes_adapter_state_that_names_the_user(tmp_path: Path) 
     await store.close()
 
 
-async def test_a_version_1_database_is_migrated_in_place(tmp_path: Path) -> None:
+async def test_a_version_1_database_is_migrated_in_place(tmp_path: Path, open_store: StoreOpener) -> None:
     with sqlite3.connect(tmp_path / "old.db") as db:
         db.executescript(MIGRATIONS[0] + "; PRAGMA user_version = 1;")
         db.execute("INSERT INTO kv (key, value) VALUES ('k', 'v')")
-    store = await Store.open(tmp_path / "old.db")
+    store = await open_store(tmp_path / "old.db")
     assert await store.get_value("k") == "v"
     await store.set_value("k2", "v2", owner="u1")
     await store.close()
@@ -128,7 +135,9 @@ async def test_a_version_1_database_is_migrated_in_place(tmp_path: Path) -> None
         assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
 
 
-async def test_round_ids_are_not_reused_after_forget_deletes_the_newest_round(tmp_path: Path) -> None:
+async def test_round_ids_are_not_reused_after_forget_deletes_the_newest_round(
+        tmp_path: Path, open_store: StoreOpener,
+) -> None:
     from bot.engine.chats import Forget
     from bot.engine.selftest import SelfTest
 
@@ -137,7 +146,7 @@ async def test_round_ids_are_not_reused_after_forget_deletes_the_newest_round(tm
     effects += drive.cmd("test:p:eva", "eva", SelfTest("tre"), private=True)
     selftest = of(effects, RoundStarted)[-1].round_id
     effects += drive.cmd("test:p:eva", "eva", Forget(), private=True)
-    store = await Store.open(tmp_path / "f.db")
+    store = await open_store(tmp_path / "f.db")
     await store.commit(records(effects))
     snapshot = await store.load()
     await store.close()
