@@ -54,7 +54,7 @@ async def test_one_process_serves_telegram_and_matrix_and_counts_both(telegram_s
         await emu.set_admins(GROUP.id, [ADMIN.id])
         await emu.send_command(GROUP, ADMIN, "/start jubileum")
         await send_text(alice, room, "!start jubileum")
-        tg_part = await emu.wait_for_bot_message(GROUP.id, has_buttons, timeout=20)
+        tg_part = await emu.wait_for_bot_message(GROUP.id, has_buttons)
         mx_part = (await wait_until(lambda: view.message(bot_id, "Del 1 av 3"), what="the Matrix part"))["event_id"]
         await wait_until(lambda: len(view.reactions(mx_part, bot_id)) == 2, what="the bot's reactions")
 
@@ -62,20 +62,19 @@ async def test_one_process_serves_telegram_and_matrix_and_counts_both(telegram_s
         for member in MEMBERS:
             await emu.press_button(GROUP, member, tg_part, "v:1:1:red")
         await wait_until(lambda: "Stemmer så langt: 1" in view.current_body(mx_part), what="the Matrix count")
-        await emu.wait_for(lambda: len(emu.sync.callback_answers()) == len(MEMBERS), timeout=20)
+        await emu.wait_for(lambda: len(emu.sync.callback_answers()) == len(MEMBERS))
 
         await send_text(alice, room, "!close")  # Matrix first: 1 answer, too few for a snapshot on its own
         await wait_until(lambda: view.message(bot_id, "Resultat"), what="the Matrix results")
         await emu.send_command(GROUP, ADMIN, "/close")
-        await emu.wait_for_bot_message(GROUP.id, lambda m: "Resultat" in (m.get("text") or m.get("caption") or ""),
-                                       timeout=20)
+        await emu.wait_for_bot_message(GROUP.id, lambda m: "Resultat" in (m.get("text") or m.get("caption") or ""))
 
         # a private self-test on Telegram: the overall split counts the Matrix room too
         private = Chat.private(SOLO)
         await emu.send_command(private, SOLO, "/selftest jubileum")
-        part = await emu.wait_for_bot_message(SOLO.id, has_buttons, timeout=20)
+        part = await emu.wait_for_bot_message(SOLO.id, has_buttons)
         await emu.press_button(private, SOLO, part, next(d for d in _data(part) if d.endswith(":green")))
-        answer = await emu.wait_for_bot_message(SOLO.id, lambda m: "Ditt svar" in (m.get("text") or ""), timeout=20)
+        answer = await emu.wait_for_bot_message(SOLO.id, lambda m: "Ditt svar" in (m.get("text") or ""))
     finally:
         if not task.done():
             os.kill(os.getpid(), signal.SIGTERM)
