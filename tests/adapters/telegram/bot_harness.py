@@ -31,8 +31,8 @@ from .emulator_client import WAIT, AsyncEmulator, Chat, User, button_data
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 SECRET = b"dilemmabot-test-secret-0123456789"
-# Tests go faster than Telegram's 20 messages a minute per group; flood control itself is tested with
-# injected 429s. The retries are the production setting's purpose and stay on.
+# Tests go faster than Telegram's 20 messages a minute per group (one test, with ``telegram_limits``, meets
+# that pacing); flood control itself is tested with injected 429s. The retries stay on, as in production.
 FAST_LIMITER_GROUP_RATE = 10_000
 
 
@@ -102,18 +102,20 @@ class Harness:
 
 @contextlib.asynccontextmanager
 async def running_bot(tg: TelegramEnv, tmp_path: Path, *, tally_interval: timedelta = timedelta(seconds=0.3),
-                      rate_limiter: BaseRateLimiter | None = None, clock: Clock = utc_now,
+                      telegram_limits: bool = False, clock: Clock = utc_now,
                       **config: Any) -> AsyncIterator[Harness]:
     """The adapter as ``run_telegram`` builds it, long polling the emulator, stopped cleanly afterwards.
 
-    ``clock`` is the runner's (a test's own clock makes the outbox's pacing and the timers wait for the test).
+    ``telegram_limits``: python-telegram-bot's rate limiter exactly as the bot runs it (20 calls a minute per
+    group), instead of one that lets tests go fast.  ``clock`` is the runner's (a test's own clock makes the
+    outbox's pacing and the timers wait for the test).
     """
     cfg = make_config(tg, tmp_path, **config)
     store = await Store.open(cfg.db_path)
     try:
         runner = await Runner.create(load_library(cfg.cases_dir), store, clock=clock, default_lang=cfg.lang)
         bot = await build_telegram(cfg, runner, Pseudonymizer(SECRET),
-                                   tally_interval=tally_interval, rate_limiter=rate_limiter or fast_limiter())
+                                   tally_interval=tally_interval, rate_limiter=None if telegram_limits else fast_limiter())
         harness = Harness(tg.client.aio, bot, store, cfg.db_path)
 
         async def collect(_update: object, context: Any) -> None:

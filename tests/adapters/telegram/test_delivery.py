@@ -66,6 +66,37 @@ async def test_many_votes_give_few_tally_edits_and_the_last_shows_all(telegram_s
     assert h.errors == [] and errors_logged(caplog) == []
 
 
+GROUP_BURST, GROUP_SPACING = 20, 3.0  # Telegram: about 20 messages a minute in one group; PTB's limiter: 60 s / 20
+ARRIVAL_SLACK = 1.0  # seconds a call may take from the limiter's release to the emulator's clock on a busy machine
+
+
+@pytest.mark.slow
+async def test_a_burst_in_a_group_is_paced_as_telegram_demands(telegram_sandbox, tmp_path, caplog):
+    """With the outbox's own spacing off (one tally edit per vote), 21 votes make more calls into the group than
+    Telegram takes at once.  python-telegram-bot's AIORateLimiter, as the bot runs it, lets a burst of 20 through
+    and then one call per 3 s (a leaky bucket: in any t seconds at most 20 + t / 3 s calls), seen here in the
+    times the emulator received the calls.  Nothing is lost: every edit arrives, the last with every vote."""
+    voters = MEMBERS[:21]
+    async with running_bot(telegram_sandbox, tmp_path, tally_interval=timedelta(0), telegram_limits=True) as h:
+        part = await start_round(h)
+        for voter in voters:  # one at a time: each edit shows a new count
+            assert await h.vote(GROUP, voter, part, "v:1:1:red") == "Stemme registrert: 🔴 Rødt lys"
+        await h.emu.wait_for(lambda: any(f"Stemmer så langt: {len(voters)}" in e["text"]
+                                         for e in h.emu.sync.edits()))
+        calls = [c for c in await h.emu.calls() if str(c["params"].get("chat_id")) == str(GROUP.id)]
+        edits = [e for e in await h.emu.edits() if e["message_id"] == part["message_id"]]
+    times = [c["time"] / 1000 for c in calls]
+    gaps = [round(b - a, 2) for a, b in zip(times, times[1:])]
+    print(f"\n{len(calls)} calls into the group; gaps after the first {GROUP_BURST}: {gaps[GROUP_BURST - 1:]} s")
+    assert len(calls) > GROUP_BURST + 2 and all(c["status"] == 200 for c in calls)
+    for first in range(len(times)):
+        for last in range(first + GROUP_BURST, len(times)):
+            assert last - first + 1 <= GROUP_BURST + (times[last] - times[first] + ARRIVAL_SLACK) / GROUP_SPACING, \
+                (first, last, gaps)
+    assert len(edits) == len(voters) and f"Stemmer så langt: {len(voters)}" in edits[-1]["text"]
+    assert h.errors == [] and errors_logged(caplog) == []
+
+
 # PTB's own RetryAfter.__init__ reads its deprecated int `retry_after`; nothing in our code does.
 @pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 async def test_flood_control_429_is_waited_out_and_nothing_is_lost(telegram_sandbox, tmp_path, caplog):
