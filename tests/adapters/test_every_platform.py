@@ -17,6 +17,7 @@ import pytest
 from bot.cli import run
 from bot.config import DEFAULT_CASES, Config
 
+from ..engine.conftest import tally_line
 from .matrix.conftest import matrix_user, synapse  # noqa: F401  (fixtures)
 from .matrix.harness import RoomView, create_room, react, send_text, wait_until
 from .telegram.bot_harness import has_buttons
@@ -81,7 +82,8 @@ async def test_one_process_serves_telegram_and_matrix_and_counts_both(telegram_s
         await asyncio.wait_for(task, 30)
     text = answer["text"]
     assert "Slik har alle svart så langt (6)" in text, text
-    assert "5 (83 %)" in text and "1 (17 %)" in text  # five red from Telegram, one green from Matrix
+    # five red from Telegram, one green from Matrix
+    assert tally_line(text, "Rødt lys") == "5 (83 %)" and tally_line(text, "Grønt lys") == "1 (17 %)"
 
 
 def _data(message: dict) -> list[str]:
