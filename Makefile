@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 EMULATOR := tests/adapters/telegram/emulator
 ELEMENT_SDK := tests/adapters/matrix/jsclient
 
-.PHONY: run test setup test-setup bench clean
+.PHONY: run test setup test-setup bench mutate clean
 
 $(BIN)/dilemmabot: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ test-setup: setup
 
 bench: setup
 	$(BIN)/python -m bench
+
+## A developer's tool, not part of `make test`: make each single-line bug of scripts/mutations.yaml, run the
+## tests meant to catch it, and list the bugs no test caught (survivors).
+mutate: test-setup
+	$(BIN)/python scripts/mutate.py
 
 clean:
 	rm -rf $(VENV) .venv-synapse $(EMULATOR)/node_modules $(ELEMENT_SDK)/node_modules

@@ -97,9 +97,19 @@ def test_rendering_is_deterministic() -> None:
     assert render_chart(data) == render_chart(data)
 
 
+def _drawn(image: Image.Image) -> tuple[int, int, int, int] | None:
+    """Bounding box of everything that is not background."""
+    return ImageChops.difference(image, Image.new("RGB", image.size, WHITE)).getbbox()
+
+
 def test_no_bars_renders_only_the_heading() -> None:
     image = _open(render_chart(_chart()))
     assert image.size == (WIDTH, HEIGHT)
+    heading = _drawn(image)
+    assert heading is not None  # the title and subtitle are there
+    assert heading[1] < 60 and heading[3] < HEIGHT // 4  # at the top, and nothing below them: no track, no bar
+    with_a_bar = _drawn(_open(render_chart(_chart(Bar("Rødt lys", 1, RED)))))
+    assert with_a_bar is not None and with_a_bar[3] > HEIGHT // 2  # (the same check sees a bar when there is one)
 
 
 @pytest.mark.parametrize(

@@ -101,3 +101,10 @@ def tally_line(text: str, label: str) -> str:
     lines = tally_lines(text, label)
     assert len(lines) == 1, (label, lines, text)
     return lines[0]
+
+
+def paragraph(text: str, first_line: str) -> str:
+    """The one paragraph of ``text`` (lines up to a blank line) whose first line is ``first_line``."""
+    found = [p for p in text.split("\n\n") if p.splitlines()[:1] == [first_line]]
+    assert len(found) == 1, (first_line, text)
+    return found[0]

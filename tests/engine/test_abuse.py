@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import copy
+import re
 from datetime import timedelta
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot import buttons
@@ -86,13 +87,29 @@ def test_decode_rejects_newline_and_non_ascii_digits(data: str) -> None:
     assert buttons.decode(data) is None
 
 
-@given(st.text(max_size=100))
+# Button data as we make it ("v:12:1:red", "n:3:2"), and with each piece a little off.
+_number = st.one_of(st.integers(0, 999).map(str), st.integers(0, 10**13).map(str),
+                    st.sampled_from(["", "-1", "+1", " 1", "01", "١", "1.0"]))
+_option = st.one_of(st.from_regex(r"[a-z0-9][a-z0-9-]{0,40}", fullmatch=True), st.text(max_size=45),
+                    st.sampled_from(["", "RED", "red;", "réd", "-red", "red\n"]))
+near_button_data = st.builds(lambda kind, round_id, part, option: f"{kind}:{round_id}:{part}"
+                             + ("" if option is None else f":{option}"),
+                             st.sampled_from("vnV"), _number, _number, st.none() | _option)
+
+
+@given(st.one_of(near_button_data, st.text(max_size=100)))
+@example("v:-1:1:red")
+@example("n:1:-1")
+@example("v:1:1:red;x")
+@example("v:01:002:red")
 @settings(max_examples=300, deadline=None)
 def test_decode_never_raises_and_only_accepts_what_encode_could_make(data: str) -> None:
     pressed = buttons.decode(data)
     if pressed is not None:
-        assert len(data) <= 64
-        assert pressed.round_id >= 0 and pressed.part >= 0
+        assert pressed.round_id >= 0 and pressed.part >= 0 and len(data.encode()) <= 64
+        made = (VoteButton("", "", pressed.round_id, pressed.part, pressed.option) if pressed.option is not None
+                else NextButton("", pressed.round_id, pressed.part))
+        assert buttons.encode(made) == re.sub(r"(?<=:)0+(?=[0-9])", "", data)  # the same, up to leading zeros
 
 
 @given(st.integers(0, 10**12 - 1), st.integers(1, 999), st.from_regex(r"[a-z0-9][a-z0-9-]{0,40}", fullmatch=True))
@@ -294,14 +311,25 @@ NASTY = [
 ]
 
 
+CONTROLS = "\x00\x07\x1b\x7f\u202e\u202c\u2066\u2069"  # terminal controls and bidi overrides in NASTY
+
+
 @pytest.mark.parametrize("text", NASTY)
 def test_to_html_escapes_markup_and_strips_control_characters(text: str) -> None:
     out = to_html(plain(text))
     assert "<" not in out and ">" not in out  # nothing the platform could read as a tag
-    assert not any(ch in out for ch in "\x00\x07\x1b\x7f\u202e\u202c\u2066\u2069")
+    assert not any(ch in out for ch in CONTROLS)
     assert out == to_html(plain(clean(text)))
     styled = to_html((Span(text, "b"), Span(text, "code")))
     assert styled.startswith("<b>") and styled.count("<b>") == 1 and styled.count("<code>") == 1
+
+
+@pytest.mark.parametrize("text", NASTY)
+def test_to_plain_strips_control_characters(text: str) -> None:
+    """Plain text is what Matrix bodies, Telegram toasts and the console show."""
+    out = to_plain((Span("«"), Span(text, "b"), Span("»")))
+    assert not any(ch in out for ch in CONTROLS)
+    assert out == f"«{clean(text)}»"
 
 
 @given(st.text(max_size=200), st.sampled_from(["", "b", "i", "code"]))
@@ -338,7 +366,7 @@ def test_odd_arguments_are_echoed_short_escaped_and_clean(text: str) -> None:
         assert reply.refused, (line, html)
         assert len(to_plain(reply.text)) < SHORT + MAX_ECHO * 2, html  # the echo is cut
         assert "<b>" not in html and "<script" not in html and "<a " not in html
-        assert not any(ch in html for ch in "\x00\x07\x1b\x7f\u202e\u2066")
+        assert not any(ch in html or ch in to_plain(reply.text) for ch in CONTROLS)
 
 
 
@@ -416,7 +444,7 @@ def test_the_same_commands_work_for_a_controller(command) -> None:
 
 
 @given(st.text(max_size=700), st.sampled_from(["/", "!"]), st.sampled_from([None, "DilemmaBot"]))
-@settings(max_examples=500, deadline=None, derandomize=True)
+@settings(max_examples=500, deadline=None)
 def test_no_text_makes_the_parser_or_the_engine_raise(text: str, prefix: str, bot_name: str | None) -> None:
     """Non-ASCII digits, huge whitespace, anything: a command, an Unknown, a BadUsage or None, never an exception."""
     e = engine()

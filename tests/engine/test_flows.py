@@ -10,14 +10,16 @@ from bot.effects import (
 )
 from bot.engine import Engine
 from bot.engine.chats import Forget, SetLanguage, SetTimezone
-from bot.engine.rounds import CloseVoting, NextPart, ShowResults, StartRound, Vote
+from bot.engine.rounds import CloseVoting, NextPart, ShowResults, StartRound, StopRound, Vote
 from bot.engine.schedules import ListSchedules, Schedule, Unschedule
 from bot.engine.selftest import SelfTest
 from bot.events import NextPressed, OverallChanged, Sender
+from bot.richtext import to_plain
 
-from .conftest import Driver, new_engine, of, replies, tally_lines, texts
+from .conftest import Driver, new_engine, of, paragraph, replies, tally_line, tally_lines, texts
 
 G = "test:group"
+G2 = "test:other"
 DM = "test:p:alice"
 
 
@@ -43,8 +45,8 @@ def test_schedule_opens_at_when_and_closes_at_until_with_results(drive: Driver) 
 
     drive.advance(hours=2)
     closed = drive.tick()
-    assert of(closed, PartClosed) and "Fristen er ute" in texts(closed)[0]
-    assert "1 (100 %)" in texts(closed)[0]
+    assert of(closed, PartClosed) and texts(closed)[0].startswith("Fristen er ute")
+    assert tally_line(texts(closed)[0], "Rødt lys") == "1 (100 %)"
     assert drive.engine.round(rid).voting_open is False
 
 
@@ -76,7 +78,7 @@ def test_restart_after_missed_deadline_acts_on_start_and_says_it_was_late(drive:
     drive.advance(hours=3)  # deadline was 2 hours ago
     effects = drive.tick()
     assert of(effects, PartClosed)
-    assert "frakoblet" in texts(effects)[0] and "1 (100 %)" in texts(effects)[0]
+    assert "frakoblet" in texts(effects)[0] and tally_line(texts(effects)[0], "Rødt lys") == "1 (100 %)"
 
 
 def test_missed_opening_and_deadline_opens_without_deadline(drive: Driver) -> None:
@@ -116,6 +118,32 @@ def test_list_and_unschedule(drive: Driver) -> None:
     assert replies(drive.cmd(G, "x", Unschedule(number)))[0].refused  # not a controller
     effects = drive.cmd(G, "trainer", Unschedule(number), controller=True)
     assert of(effects, ScheduleDeleted) and drive.engine.schedules_of(G) == []
+    assert replies(drive.cmd(G, "trainer", Unschedule(number), controller=True))[0].refused
+
+
+def test_a_trainer_cannot_cancel_another_groups_schedule(drive: Driver) -> None:
+    """Schedule numbers are global: a trainer in one group must not reach another group's by its number."""
+    number = of(schedule(drive, "in 2h"), ScheduleSaved)[0].schedule_id
+    effects = drive.cmd(G2, "other-trainer", Unschedule(number), controller=True)
+    assert not of(effects, ScheduleDeleted)
+    assert [to_plain(r.text) for r in replies(effects) if r.refused] == [
+        f"Fant ingen planlagt runde nr. {number}. Se /schedules."]
+    assert [s.id for s in drive.engine.schedules_of(G)] == [number]
+    drive.advance(hours=2)
+    assert of(drive.tick(), RoundStarted)  # and it opens as planned
+
+
+def test_a_scheduled_round_leaves_the_list_when_it_finishes(drive: Driver) -> None:
+    number = of(schedule(drive, "in 1h", "in 3h"), ScheduleSaved)[0].schedule_id
+    drive.advance(hours=1)
+    drive.tick()
+    listed = to_plain(replies(drive.cmd(G, "x", ListSchedules()))[0].text)
+    assert f"{number}. tre" in listed  # open: still listed while its round runs
+    effects = drive.cmd(G, "trainer", StopRound(), controller=True)
+    assert of(effects, RoundFinished)
+    assert [(s.schedule_id, s.phase) for s in of(effects, ScheduleSaved)] == [(number, "done")]
+    assert drive.engine.schedules_of(G) == [] and drive.engine.schedule(number) is None
+    assert to_plain(replies(drive.cmd(G, "x", ListSchedules()))[0].text) == "Ingen planlagte runder."
     assert replies(drive.cmd(G, "trainer", Unschedule(number), controller=True))[0].refused
 
 
@@ -169,16 +197,40 @@ def test_selftest_hides_the_overall_split_below_five_and_shows_it_at_five() -> N
         assert of(effects, Post)[0].buttons[0].label.startswith("Neste del")
 
 
+def press_next(drive: Driver, round_id: int, part: int) -> list:
+    return drive.engine.handle(NextPressed(DM, Sender("alice"), round_id, part, drive.now))
+
+
+def refused_with(effects: list, text: str) -> bool:
+    """The event was refused with ``text`` alone, and nothing moved."""
+    return [(to_plain(e.text), e.refused) for e in effects] == [(text, True)]
+
+
+STALE = "Denne knappen gjelder ikke lenger."
+ANSWER_FIRST = "Svar på denne delen først, eller bruk /stop."
+
+
 def test_selftest_plays_at_own_pace_to_a_summary(drive: Driver) -> None:
     rid = of(drive.cmd(DM, "alice", SelfTest("tre"), private=True), RoundStarted)[0].round_id
-    assert replies(drive.engine.handle(NextPressed(DM, Sender("alice"), rid, 1, drive.now)))[0].refused  # answer first
+    assert refused_with(press_next(drive, rid, 1), ANSWER_FIRST)
     for part in (1, 2, 3):
         drive.vote(DM, "alice", rid, part, "red" if part != 2 else "green")
-        effects = drive.engine.handle(NextPressed(DM, Sender("alice"), rid, part, drive.now))
+        effects = press_next(drive, rid, part)
         # a second press of the same button is stale, not a double advance
-        assert replies(drive.engine.handle(NextPressed(DM, Sender("alice"), rid, part, drive.now)))[0].refused
+        assert refused_with(press_next(drive, rid, part), STALE)
     summary = texts(effects)[-1]
     assert of(effects, RoundFinished) and "du: 🟢 Grønt lys" in summary and "Selvtesten er ferdig" in summary
+
+
+def test_an_earlier_parts_next_button_never_skips_a_part(drive: Driver) -> None:
+    """Part 2 answered, its own "next" not pressed yet: part 1's old button must not open part 3."""
+    rid = of(drive.cmd(DM, "alice", SelfTest("tre"), private=True), RoundStarted)[0].round_id
+    drive.vote(DM, "alice", rid, 1, "red")
+    assert of(press_next(drive, rid, 1), PartOpened)[0].part == 2
+    drive.vote(DM, "alice", rid, 2, "green")
+    assert refused_with(press_next(drive, rid, 1), STALE)
+    assert drive.engine.round(rid).current == 2 and not drive.engine.round(rid).voting_open
+    assert of(press_next(drive, rid, 2), PartOpened)[0].part == 3
 
 
 def test_forget_deletes_votes_everywhere_and_shows_nothing_to_any_group(drive: Driver) -> None:
@@ -226,10 +278,17 @@ def test_vote_withdrawn_removes_only_the_matching_vote(drive: Driver) -> None:
 
 
 def test_results_after_selftest_show_the_person_and_overall(drive: Driver) -> None:
+    drive.engine.handle(OverallChanged("tre", 1, {"red": 4, "green": 1}))  # as the store reports it
+    drive.engine.handle(OverallChanged("tre", 2, {"red": 2, "green": 2}))  # four: too few to show
     rid = of(drive.cmd(DM, "alice", SelfTest("tre"), private=True), RoundStarted)[0].round_id
     drive.vote(DM, "alice", rid, 1, "red")
-    text = "".join(s.text for s in replies(drive.cmd(DM, "alice", ShowResults(), private=True))[0].text)
-    assert "du: 🔴 Rødt lys" in text
+    press_next(drive, rid, 1)
+    drive.vote(DM, "alice", rid, 2, "green")
+    text = to_plain(replies(drive.cmd(DM, "alice", ShowResults(), private=True))[0].text)
+    first, second = paragraph(text, "En"), paragraph(text, "To")
+    assert first.splitlines()[1:3] == ["du: 🔴 Rødt lys", "Alle grupper og selvtester (5)"]
+    assert tally_line(first, "Rødt lys") == "4 (80 %)" and tally_line(first, "Grønt lys") == "1 (20 %)"
+    assert second.splitlines()[1:] == ["du: 🟢 Grønt lys", "Samlet fordeling vises når minst 5 har svart."]
 
 
 def test_vote_command_in_selftest_and_next_command(drive: Driver) -> None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from bot.effects import Edit, PartClosed, PartOpened, Post, RoundFinished, RoundStarted, TallyChanged, VoteRecorded
 from bot.engine.rounds import CloseVoting, NextPart, ShowReferences, ShowResults, StartRound, StopRound, Vote
 from bot.engine.chats import Help, ListCases, SetLanguage
-from bot.events import Unknown
+from bot.events import OverallChanged, Unknown
 from bot.platforms import Capabilities
 from bot.richtext import to_plain
 
-from .conftest import Driver, of, replies, tally_line, texts
+from .conftest import Driver, of, paragraph, replies, tally_line, tally_lines, texts
 
 G = "test:group"
 G2 = "test:other"
@@ -36,6 +36,15 @@ def test_vote_is_recorded_acknowledged_and_tallied(drive: Driver) -> None:
     assert of(effects, TallyChanged) == [TallyChanged(G, rid, "r1p1")]
     edit = drive.engine.tally(rid)  # rendered only when the outbox lets an edit go out
     assert not edit.final and "Stemmer så langt: 1" in "".join(s.text for s in edit.text)
+
+
+def test_the_live_count_shows_how_many_voted_and_never_the_split(drive: Driver) -> None:
+    rid = start(drive)
+    for user in ("alice", "bob", "carol"):
+        drive.vote(G, user, rid, 1, "red")  # all alike: a split would read 3 (100 %)
+    live = to_plain(drive.engine.tally(rid).text)
+    assert "Stemmer så langt: 3" in live.splitlines()
+    assert "%" not in live and "█" not in live and "░" not in live and tally_lines(live, "Rødt lys") == []
 
 
 def test_double_vote_counts_once(drive: Driver) -> None:
@@ -74,7 +83,8 @@ def test_close_posts_final_tally_results_and_points(drive: Driver) -> None:
     final = of(effects, Edit)[0]
     assert final.final and final.buttons == ()
     results = texts(effects)[0]
-    assert "2 (67 %)" in results and "1 (33 %)" in results and "en punkt 1" in results
+    assert tally_line(results, "Rødt lys") == "2 (67 %)" and tally_line(results, "Grønt lys") == "1 (33 %)"
+    assert "• en punkt 1" in results.splitlines()
     chart = of(effects, Post)[0].chart
     assert [(b.label, b.count) for b in chart.bars] == [("Rødt lys", 2), ("Grønt lys", 1)]
 
@@ -154,8 +164,14 @@ def test_the_options_line_names_a_key_only_where_the_label_lacks_it(drive: Drive
 
 def test_stop_ends_the_round_with_a_summary(drive: Driver) -> None:
     rid = start(drive)
+    drive.vote(G, "alice", rid, 1, "green")
     effects = drive.cmd(G, "trainer", StopRound(), controller=True)
     assert of(effects, RoundFinished) and drive.engine.round(rid).finished
+    summary = texts(effects)[-1]
+    assert summary.startswith("Oppsummering – Tre deler")
+    assert summary.endswith("Runden er ferdig. Takk for at dere deltok!")
+    assert tally_line(paragraph(summary, "En"), "Grønt lys") == "1 (100 %)"  # /stop closed the open part first
+    assert "To" not in summary.splitlines()  # parts never opened are not listed
 
 
 def test_results_of_an_open_part_show_only_how_many_voted(drive: Driver) -> None:
@@ -171,9 +187,25 @@ def test_results_of_an_open_part_show_only_how_many_voted(drive: Driver) -> None
     assert tally_line(closed, "Grønt lys") == "1 (100 %)"
 
 
+def test_the_summary_shows_the_overall_split_only_where_five_or_more_answered(drive: Driver) -> None:
+    drive.engine.handle(OverallChanged("tre", 1, {"red": 3, "green": 1}))  # four answers: could identify people
+    drive.engine.handle(OverallChanged("tre", 2, {"red": 3, "green": 2}))  # five: shown
+    rid = start(drive)
+    drive.vote(G, "alice", rid, 1, "red")
+    for _ in range(3):
+        effects = drive.cmd(G, "trainer", NextPart(), controller=True)
+    for summary in (texts(effects)[-1], to_plain(replies(drive.cmd(G, "x", ShowResults()))[0].text)):
+        first, second = paragraph(summary, "En"), paragraph(summary, "To")
+        assert tally_lines(first, "Rødt lys") == ["1 (100 %)"]  # the group's split, and no overall one
+        assert first.endswith("Samlet fordeling vises når minst 5 har svart.")
+        assert tally_lines(second, "Rødt lys") == ["0 (0 %)", "3 (60 %)"]  # the group's, then the overall split
+        assert "Alle grupper og selvtester (5)" in second.splitlines()
+
+
 def test_help_lists_commands(drive: Driver) -> None:
     assert "/start ID [timer 3m]" in to_plain(replies(drive.cmd(G, "x", Help()))[0].text)
-    assert "tre" in "".join(s.text for s in replies(drive.cmd(G, "x", ListCases()))[0].text)
+    listing = to_plain(replies(drive.cmd(G, "x", ListCases()))[0].text).splitlines()
+    assert listing[1:3] == ["• blandet – Blandet (2 deler)", "• tre – Tre deler (3 deler)"]
 
 
 def test_references_on_request(drive: Driver) -> None:

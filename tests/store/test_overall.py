@@ -30,6 +30,7 @@ from bot.runner import Runner
 from bot.store import Store
 
 from ..engine.conftest import make_library
+from .conftest import StoreOpener
 
 T0 = datetime(2026, 11, 23, 14, 0, tzinfo=timezone.utc)
 USERS = [f"u{i}" for i in range(8)]
@@ -146,16 +147,16 @@ async def _play(history: list[tuple]) -> None:
             await store.close()
 
 
-@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(actions)
 def test_running_totals_always_equal_a_recount_and_the_snapshot_moves_in_steps(history: list[tuple]) -> None:
     asyncio.run(_play(history))
 
 
-async def test_latest_answer_counts_once(tmp_path: Path) -> None:
+async def test_latest_answer_counts_once(tmp_path: Path, open_store: StoreOpener) -> None:
     """Repeating a self-test moves the person's one answer; it never adds another."""
     db = tmp_path / "l.db"
-    store = await Store.open(db)
+    store = await open_store(db)
     runner = await Runner.create(make_library(), store, clock=lambda: T0)
     runner.attach("test", Null(), Capabilities(typed_votes=True))
     now = T0

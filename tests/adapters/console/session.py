@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 from typing import AsyncIterator
 
@@ -16,17 +16,10 @@ from bot.runner import Runner
 from bot.serve import serve
 from bot.store import Store
 
+from ...clock import Clock
+
 RULE = "─" * 60
-START = datetime(2026, 11, 23, 14, 0, tzinfo=timezone.utc)  # 15:00 in Oslo
 SECRET = b"0" * 32
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 async def play(tmp_path: Path, script: list[str | timedelta], db: str = "flows.db") -> str:
@@ -38,7 +31,7 @@ async def play(tmp_path: Path, script: list[str | timedelta], db: str = "flows.d
     async def lines() -> AsyncIterator[str]:
         for item in script:
             if isinstance(item, timedelta):
-                clock.now += item
+                clock.advance(item)
                 await runner.tick()
             else:
                 yield item

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ...engine.conftest import paragraph, tally_line
 from .command import ROOT, dilemmabot
 from .session import block
 
@@ -49,10 +50,11 @@ def test_piped_group_round_then_results_on_the_same_db_then_export(tmp_path: Pat
 
     second = dilemmabot("console", "--db", db, stdin="/results\n")
     assert second.returncode == 0, second.stderr
-    summary = second.stdout.split("Oppsummering")[1]
-    parts = [summary.split(title)[1].split("\n\n")[0] for title in ("Jubileumsmiddagen", "Oslo-turen", "Henvendelsen")]
-    assert ["1 (33 %)" in p and "2 (67 %)" in p for p in parts] == [True, True, True]
-    assert "🔴 Rødt lys   ███░░░░░░░  1 (33 %)" in parts[0] and "🔴 Rødt lys   ███████░░░  2 (67 %)" in parts[1]
+    summary = block(second.stdout, "→ @you: Oppsummering – Rødt eller grønt lys: jubileet")
+    titles = ("Jubileumsmiddagen", "Oslo-turen og landskampen", "Henvendelsen om nybygget")
+    assert [(tally_line(paragraph(summary, title), "Rødt lys"), tally_line(paragraph(summary, title), "Grønt lys"))
+            for title in titles] == [("1 (33 %)", "2 (67 %)"), ("2 (67 %)", "1 (33 %)"), ("2 (67 %)", "1 (33 %)")]
+    assert "🔴 Rødt lys   ███░░░░░░░  1 (33 %)" in paragraph(summary, titles[0]).splitlines()  # bars as drawn
 
     export = dilemmabot("export", "--db", db, "--format", "json")
     assert export.returncode == 0, export.stderr

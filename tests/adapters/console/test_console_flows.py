@@ -6,7 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from ...engine.conftest import tally_line
-from .session import answers_to, block, play
+from .session import answers_to, block, messages, play
 
 
 async def test_trainer_schedules_a_dilemma_before_the_session(tmp_path: Path) -> None:
@@ -25,7 +25,9 @@ async def test_trainer_schedules_a_dilemma_before_the_session(tmp_path: Path) ->
     assert "1. arealdel – åpner 23.11.2026 16:00, avstemningen lukkes 24.11.2026 09:00" in out
     assert "LNF" in out
     assert out.count("Påminnelse") == 1 and "3 har stemt så langt" in out
-    assert "Fristen er ute" in out and "2 (67 %)" in out and "Til diskusjon" in out
+    [deadline] = [m for m in messages(out) if "Fristen er ute – her er resultatet." in m.splitlines()]
+    assert tally_line(deadline, "Habil") == "2 (67 %)" and tally_line(deadline, "Inhabil") == "1 (33 %)"
+    assert "Til diskusjon" in deadline.splitlines()
 
 
 async def test_timer_runs_a_round_unattended(tmp_path: Path) -> None:

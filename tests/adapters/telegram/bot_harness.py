@@ -23,16 +23,16 @@ from adapters.telegram.application import TelegramBot, build_telegram
 from bot.cases import load_library
 from bot.config import DEFAULT_CASES, Config
 from bot.pseudonym import Pseudonymizer
-from bot.runner import Runner
+from bot.runner import Clock, Runner, utc_now
 from bot.store import Store
 
 from .conftest import TelegramEnv
-from .emulator_client import AsyncEmulator, Chat, User, button_data
+from .emulator_client import WAIT, AsyncEmulator, Chat, User, button_data
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 SECRET = b"dilemmabot-test-secret-0123456789"
-# Tests go faster than Telegram's 20 messages a minute per group; flood control itself is tested with
-# injected 429s. The retries are the production setting's purpose and stay on.
+# Tests go faster than Telegram's 20 messages a minute per group (one test, with ``telegram_limits``, meets
+# that pacing); flood control itself is tested with injected 429s. The retries stay on, as in production.
 FAST_LIMITER_GROUP_RATE = 10_000
 
 
@@ -67,15 +67,15 @@ class Harness:
         return await self.emu.bot_messages(chat.id)
 
     async def wait_message(self, chat: Chat, predicate: Callable[[dict[str, Any]], Any] = lambda m: True, *,
-                           after: int = 0, timeout: float = 5.0) -> dict[str, Any]:
+                           after: int = 0, timeout: float = WAIT) -> dict[str, Any]:
         return await self.emu.wait_for_bot_message(chat.id, predicate, after=after, timeout=timeout)
 
-    async def wait_text(self, chat: Chat, needle: str, *, after: int = 0, timeout: float = 5.0) -> dict[str, Any]:
+    async def wait_text(self, chat: Chat, needle: str, *, after: int = 0, timeout: float = WAIT) -> dict[str, Any]:
         """The first bot message after ``after`` whose text or caption contains ``needle``."""
         return await self.wait_message(chat, lambda m: needle in (m.get("text") or m.get("caption") or ""),
                                        after=after, timeout=timeout)
 
-    async def answer_to(self, callback_query_id: str, timeout: float = 5.0) -> dict[str, Any]:
+    async def answer_to(self, callback_query_id: str, timeout: float = WAIT) -> dict[str, Any]:
         """The toast a press got."""
         async def probe() -> dict[str, Any] | None:
             return next((a for a in await self.emu.callback_answers()
@@ -95,21 +95,27 @@ class Harness:
         """Send a command; returns its message id (the bot's reply quotes it)."""
         return (await self.emu.send_command(chat, user, text))["message_id"]
 
-    async def reply_to(self, chat: Chat, command_id: int, timeout: float = 5.0) -> dict[str, Any]:
+    async def reply_to(self, chat: Chat, command_id: int, timeout: float = WAIT) -> dict[str, Any]:
         return await self.wait_message(
             chat, lambda m: (m.get("reply_to_message") or {}).get("message_id") == command_id, timeout=timeout)
 
 
 @contextlib.asynccontextmanager
 async def running_bot(tg: TelegramEnv, tmp_path: Path, *, tally_interval: timedelta = timedelta(seconds=0.3),
-                      rate_limiter: BaseRateLimiter | None = None, **config: Any) -> AsyncIterator[Harness]:
-    """The adapter as ``run_telegram`` builds it, long polling the emulator, stopped cleanly afterwards."""
+                      telegram_limits: bool = False, clock: Clock = utc_now,
+                      **config: Any) -> AsyncIterator[Harness]:
+    """The adapter as ``run_telegram`` builds it, long polling the emulator, stopped cleanly afterwards.
+
+    ``telegram_limits``: python-telegram-bot's rate limiter exactly as the bot runs it (20 calls a minute per
+    group), instead of one that lets tests go fast.  ``clock`` is the runner's (a test's own clock makes the
+    outbox's pacing and the timers wait for the test).
+    """
     cfg = make_config(tg, tmp_path, **config)
     store = await Store.open(cfg.db_path)
     try:
-        runner = await Runner.create(load_library(cfg.cases_dir), store, default_lang=cfg.lang)
+        runner = await Runner.create(load_library(cfg.cases_dir), store, clock=clock, default_lang=cfg.lang)
         bot = await build_telegram(cfg, runner, Pseudonymizer(SECRET),
-                                   tally_interval=tally_interval, rate_limiter=rate_limiter or fast_limiter())
+                                   tally_interval=tally_interval, rate_limiter=None if telegram_limits else fast_limiter())
         harness = Harness(tg.client.aio, bot, store, cfg.db_path)
 
         async def collect(_update: object, context: Any) -> None:

@@ -29,6 +29,9 @@ from dataclasses import dataclass
 from typing import Any, AsyncIterator, Callable, Iterable
 
 BOT_ID = 666
+# How long a wait for something the bot should do may take before it fails: generous, so that only a hang,
+# never a busy machine, reaches it (tests wait for events; none asserts on how fast they come).
+WAIT = 30.0
 BOT_USERNAME = "TestNameBot"
 BOT_FIRST_NAME = "Test First name"
 
@@ -289,7 +292,7 @@ class Emulator:
         self._post("/reset", {"token": self.token})
 
     # ---------------------------------------------------------------- waiting (sync tests only)
-    def wait_for(self, predicate: Callable[[], Any], timeout: float = 5.0, interval: float = 0.02,
+    def wait_for(self, predicate: Callable[[], Any], timeout: float = WAIT, interval: float = 0.02,
                  message: str | None = None) -> Any:
         """Call predicate until it returns something truthy and return that; TimeoutError otherwise.
         Blocks: inside an event loop that runs the bot use `await emu.aio.wait_for(...)`."""
@@ -303,7 +306,7 @@ class Emulator:
             time.sleep(interval)
 
     def wait_for_bot_message(self, chat_id: int, predicate: Callable[[dict], bool] | None = None, *,
-                             after: int = 0, timeout: float = 5.0) -> dict[str, Any]:
+                             after: int = 0, timeout: float = WAIT) -> dict[str, Any]:
         return self.wait_for(_bot_message_probe(self, chat_id, predicate, after), timeout,
                              message=f"no matching bot message in chat {chat_id} within {timeout}s")
 
@@ -335,7 +338,7 @@ class AsyncEmulator:
             return await asyncio.to_thread(attr, *args, **kwargs)
         return call
 
-    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 5.0, interval: float = 0.02,
+    async def wait_for(self, predicate: Callable[[], Any], timeout: float = WAIT, interval: float = 0.02,
                        message: str | None = None) -> Any:
         """Like Emulator.wait_for; predicate may be a plain function (run in a thread, so it may call
         the sync client) or a coroutine function."""
@@ -354,7 +357,7 @@ class AsyncEmulator:
             await asyncio.sleep(interval)
 
     async def wait_for_bot_message(self, chat_id: int, predicate: Callable[[dict], bool] | None = None, *,
-                                   after: int = 0, timeout: float = 5.0) -> dict[str, Any]:
+                                   after: int = 0, timeout: float = WAIT) -> dict[str, Any]:
         return await self.wait_for(_bot_message_probe(self.sync, chat_id, predicate, after), timeout,
                                    message=f"no matching bot message in chat {chat_id} within {timeout}s")
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import struct
-import time
 import zlib
 
 import pytest
@@ -181,14 +180,13 @@ async def test_flood_control_429_is_retried_by_aioratelimiter(telegram_sandbox):
     chat = Chat.private(ALICE)
     await emu.fail_next("sendMessage", 1, 1)
     async with running_application(app):
-        t0 = time.monotonic()
         await emu.send_command(chat, ALICE, "/start")
-        reply = await emu.wait_for_bot_message(chat.id, timeout=10)
-        elapsed = time.monotonic() - t0
+        reply = await emu.wait_for_bot_message(chat.id)
 
     assert reply["text"] == "welcome"
-    assert elapsed >= 1.0  # waited retry_after before the second try
-    assert [c["status"] for c in await emu.calls("sendMessage")] == [429, 200]
+    first, second = await emu.calls("sendMessage")
+    assert (first["status"], second["status"]) == (429, 200)
+    assert second["time"] - first["time"] >= 1000  # waited retry_after (as the emulator saw the calls arrive)
     assert errors == []
 
 
@@ -231,8 +229,14 @@ async def test_error_answers_reach_ptb_as_telegram_errors(telegram_sandbox):
     assert await emu.bot_messages(GROUP.id) == []
 
 
+# Far longer than the test may run (its timeout): a poll that only answered at its timeout, or a stop that
+# waited for one, would fail the test instead of slowing it.
+LONG_POLL = 3600
+
+
 async def test_default_long_polling_and_fast_stop(telegram_sandbox):
-    """The stock emulator ignores getUpdates' timeout (busy loop); the patched one long-polls."""
+    """The stock emulator ignores getUpdates' timeout (busy loop); the patched one long-polls, answering as
+    soon as an update arrives, and a stop ends the pending poll."""
     tg, emu = telegram_sandbox, telegram_sandbox.client.aio
     app, errors = build_app(tg)
 
@@ -241,17 +245,13 @@ async def test_default_long_polling_and_fast_stop(telegram_sandbox):
 
     app.add_handler(CommandHandler("echo", echo))
     chat = Chat.private(BOB)
-    t0 = time.monotonic()
-    async with running_application(app, poll_interval=0, timeout=10):
+    async with running_application(app, poll_interval=0, timeout=LONG_POLL):
         await emu.send_command(chat, BOB, "/echo")
         reply = await emu.wait_for_bot_message(chat.id)
-        latency = time.monotonic() - t0
         await emu.send_command(chat, BOB, "/echo again")
         await emu.wait_for_bot_message(chat.id, after=reply["message_id"])
-    elapsed = time.monotonic() - t0
 
     assert reply["text"] == "echo /echo"
-    assert latency < 2 and elapsed < 5  # no waiting for the 10 s poll to time out
     polls = await emu.calls("getUpdates")
     assert len(polls) < 20  # long polls, not a busy loop
     assert errors == []

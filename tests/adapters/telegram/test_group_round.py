@@ -9,6 +9,7 @@ import pytest
 from bot.engine.table import COMMANDS
 from bot.i18n import LANGUAGES
 
+from ...engine.conftest import tally_line
 from .bot_harness import PNG_SIGNATURE, errors_logged, has_buttons, invalid_html, png_of, running_bot, sent_html
 from .emulator_client import Chat, User, button_data
 
@@ -130,6 +131,24 @@ async def test_a_group_round_carries_on_after_a_restart(telegram_sandbox, tmp_pa
     assert h.errors == [] and errors_logged(caplog) == []
 
 
+async def test_group_admins_set_the_language_and_time_zone_and_members_may_not(telegram_sandbox, tmp_path, caplog):
+    """/lang and /tz need control: the adapter asks Telegram who administers the group (from the command table)."""
+    async with running_bot(telegram_sandbox, tmp_path) as h:
+        await h.emu.set_admins(GROUP.id, [ADMIN.id])
+        answers = {}
+        for user, line in ((BJORN, "/lang en"), (BJORN, "/tz America/New_York"), (ADMIN, "/tz America/New_York"),
+                           (ADMIN, "/lang en")):
+            answers[(user.first_name, line)] = (await h.reply_to(GROUP, await h.command(GROUP, user, line)))["text"]
+    refused = "Beklager, bare administratorer og kursledere kan gjøre det her."
+    assert answers == {
+        ("Bjørn", "/lang en"): refused,
+        ("Bjørn", "/tz America/New_York"): refused,
+        ("Anne", "/tz America/New_York"): "Tidssonen i denne chatten er nå America/New_York.",
+        ("Anne", "/lang en"): "The language of this chat is now English.",
+    }
+    assert h.errors == [] and errors_logged(caplog) == []
+
+
 async def test_command_menus_by_scope_in_every_language_come_from_the_command_table(telegram_sandbox, tmp_path):
     async with running_bot(telegram_sandbox, tmp_path) as h:
         log = await h.emu.commands_log()
@@ -172,5 +191,6 @@ async def test_a_round_carries_on_when_the_group_becomes_a_supergroup(telegram_s
         await h.command(supergroup, ADMIN, "/close")
         results = await h.wait_text(supergroup, "Result – The jubilee dinner")
     assert "Scheduled rounds" in schedules["text"] and "lmb" in schedules["text"]  # settings and schedules moved
-    assert "2 votes in all" in results["text"] and "1 (50 %)" in results["text"]  # the vote from before is kept
+    assert "2 votes in all" in results["text"]  # the vote from before is kept
+    assert tally_line(results["text"], "Red light") == tally_line(results["text"], "Green light") == "1 (50 %)"
     assert h.errors == [] and errors_logged(caplog) == []

@@ -26,7 +26,7 @@ async def test_token_is_never_logged(telegram_sandbox, tmp_path: Path) -> None:
                                                    stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     try:
         await tg.client.aio.send_command(Chat.private(user), user, "/start lmb")  # also a bad call: unknown option
-        await tg.client.aio.wait_for_bot_message(user.id, timeout=20)
+        await tg.client.aio.wait_for_bot_message(user.id)
         process.send_signal(signal.SIGTERM)
         _, stderr = await asyncio.wait_for(process.communicate(), 30)
     finally:
