@@ -157,7 +157,7 @@ def stop(eng: Engine, ev: CommandIssued, cmd: StopRound) -> list[Effect]:
         return chat.refuse(ev.sender, "refuse.no_round")
     effects: list[Effect] = []
     if rnd.voting_open:
-        effects += close_part(eng, rnd, ev.now)
+        effects += close_part(eng, rnd, ev.now, ending=True)
     return effects + finish(eng, rnd, ev.now)
 
 
@@ -321,8 +321,9 @@ def open_part(eng: Engine, rnd: Round, number: int, now: datetime, deadline: dat
     ]
 
 
-def close_part(eng: Engine, rnd: Round, now: datetime, preface: Rich = ()) -> list[Effect]:
-    """Close voting on the current part: the final count, the split with a chart, the discussion points."""
+def close_part(eng: Engine, rnd: Round, now: datetime, preface: Rich = (), ending: bool = False) -> list[Effect]:
+    """Close voting on the current part: the final count, the split with a chart, the discussion points, and
+    what comes next (nothing when the round is ``ending`` right after)."""
     case, chat, number, state = eng.case(rnd), eng.chat(rnd.chat), rnd.current, rnd.parts[-1]
     counts = state.tally(tuple(o.key for o in case.parts[number - 1].options))
     state.closed_at, state.counts = now, counts
@@ -331,7 +332,8 @@ def close_part(eng: Engine, rnd: Round, now: datetime, preface: Rich = ()) -> li
         rnd.advance_at = now + rnd.timer
     text, _ = part_message(eng, rnd, number)
     shown = RichBuilder().extend(preface).extend(render.part_results(case, rnd, number, chat.lang, chat.prefix))
-    shown.line().extend(after_close_hint(eng, rnd, number))
+    if not ending:
+        shown.line().extend(after_close_hint(eng, rnd, number))
     return [
         PartClosed(rnd.id, number, now, case.id, counts, rnd.advance_at),
         Edit(chat.id, render.part_key(rnd.id, number), text, (), final=True),
@@ -343,7 +345,7 @@ def advance(eng: Engine, rnd: Round, now: datetime) -> list[Effect]:
     """Open the next part (closing the current vote first), or finish with the summary after the last."""
     effects: list[Effect] = []
     if rnd.voting_open:
-        effects += close_part(eng, rnd, now)
+        effects += close_part(eng, rnd, now, ending=True)  # the next part, or the summary, follows at once
         rnd.advance_at = None
     if rnd.current >= len(eng.case(rnd).parts):
         return effects + finish(eng, rnd, now)

@@ -223,3 +223,16 @@ def test_a_platform_with_another_prefix_gets_its_commands_written_so(drive: Driv
     drive.engine.platforms.register("bang", Capabilities(prefix="!"))
     help_text = to_plain(replies(drive.cmd("bang:!room:localhost", "x", Help()))[0].text)
     assert "!start ID" in help_text and "/start" not in help_text
+
+
+def test_results_point_to_what_comes_next_only_when_something_does(drive: Driver) -> None:
+    rid = start(drive)
+    drive.vote(G, "alice", rid, 1, "red")
+    closed = texts(drive.cmd(G, "trainer", CloseVoting(), controller=True))[0]
+    assert closed.endswith("Neste del: /next")  # the trainer discusses, then moves on
+    drive.cmd(G, "trainer", NextPart(), controller=True)
+    drive.vote(G, "alice", rid, 2, "red")
+    moved_on = texts(drive.cmd(G, "trainer", NextPart(), controller=True))  # closes part 2, opens part 3 at once
+    assert "/next" not in moved_on[0] and "Del 3 av 3" in moved_on[1]
+    stopped = texts(drive.cmd(G, "trainer", StopRound(), controller=True))  # closes part 3 and ends the round
+    assert "/next" not in stopped[0] and stopped[-1].startswith("Oppsummering")
