@@ -41,6 +41,16 @@ async def group_room(matrix_user, harness: BotUnderTest, *names: str, homeserver
     return users, room_id, view
 
 
+async def direct_room(matrix_user, harness: BotUnderTest):
+    """alice opens a direct chat with the bot; returns her client, the room and her view of it."""
+    alice = await matrix_user("alice")
+    room_id = await create_room(alice, [harness.user_id], is_direct=True)
+    view = RoomView(alice, room_id)
+    matrix_user.sync_forever(alice)
+    await wait_until(lambda: harness.bot.client.rooms.get(room_id), what="the bot to join")
+    return alice, room_id, view
+
+
 async def open_part(view: RoomView, bot_id: str, number: int) -> str:
     """Wait for part ``number``'s message and the bot's own 🔴/🟢 under it; return its event id."""
     part = await wait_until(lambda: view.message(bot_id, f"Del {number} av 3"), what=f"part {number}")
@@ -206,12 +216,8 @@ async def test_rate_limited_bot_loses_nothing(matrix_user, make_bot, synapse_str
 async def test_direct_chat_selftest(matrix_user, make_bot) -> None:
     harness = make_bot()
     await harness.start()
-    alice = await matrix_user("alice")
-    room_id = await create_room(alice, [harness.user_id], is_direct=True)
-    view = RoomView(alice, room_id)
-    matrix_user.sync_forever(alice)
+    alice, room_id, view = await direct_room(matrix_user, harness)
     me = harness.user_id
-    await wait_until(lambda: harness.bot.client.rooms.get(room_id), what="the bot to join")
     await send_text(alice, room_id, "!start jubileum")  # in a direct chat: a self-test
     part1 = await open_part(view, me, 1)
     assert view.message(me, "Selvtest") is not None
@@ -348,11 +354,7 @@ async def test_direct_chat_from_an_older_version_stays_private(matrix_user, make
     """Older versions kept a bare list of direct rooms; after an upgrade such a chat is still its person's."""
     harness = make_bot()
     await harness.start()
-    alice = await matrix_user("alice")
-    room_id = await create_room(alice, [harness.user_id], is_direct=True)
-    view = RoomView(alice, room_id)
-    matrix_user.sync_forever(alice)
-    await wait_until(lambda: harness.bot.client.rooms.get(room_id), what="the bot to join")
+    alice, room_id, view = await direct_room(matrix_user, harness)
     await harness.stop()
     store = await Store.open(harness.config.db_path)  # as an older version left it
     await store.delete_value(f"{DIRECT_KEY}{room_id}")
