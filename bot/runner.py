@@ -22,7 +22,7 @@ import contextlib
 import logging
 from collections import OrderedDict
 from datetime import datetime, timedelta, timezone
-from typing import Awaitable, Callable, Protocol
+from typing import Awaitable, Callable, Protocol, Sequence
 
 from bot.backlog import Backlog
 from bot.cases import Library
@@ -181,7 +181,7 @@ class Runner:
             return self.engine.chat(request.chat).reply(Sender(request.user), "link.off")
         return await self.pages.link(request)
 
-    async def _refresh_overall(self, committed: list[object]) -> None:
+    async def _refresh_overall(self, committed: Sequence[object]) -> None:
         """Give the engine the overall snapshots the commit may have moved (see :mod:`bot.overall`)."""
         if any(isinstance(r, UserForgotten) for r in committed):
             changed = await self.store.overall()

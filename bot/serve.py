@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from types import TracebackType
 from typing import Iterator, Protocol
 
 from bot.runner import Runner
@@ -25,7 +26,8 @@ STOP_GRACE = 10.0  # seconds the last held-back edits may take on the way out (a
 class Service(Protocol):
     async def __aenter__(self) -> Service: ...
 
-    async def __aexit__(self, *exc: object) -> None: ...
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        traceback: TracebackType | None) -> None: ...
 
     async def serve(self) -> None:
         """Take updates until cancelled; returning ends the whole bot."""

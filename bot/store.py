@@ -652,7 +652,7 @@ class Store:
                                 "OR EXISTS (SELECT 1 FROM schedules) OR EXISTS (SELECT 1 FROM messages)")
         return bool(rows[0][0])
 
-    async def web_link(self, chat: str, page: str) -> WebLink | None:
+    async def web_link(self, chat: str, page: Page) -> WebLink | None:
         rows = await self._rows("SELECT nonce FROM web_links WHERE chat = ? AND page = ?", (chat, page))
         return WebLink(chat, page, rows[0][0]) if rows else None
 

@@ -144,7 +144,7 @@ def set_timezone(eng: Engine, ev: CommandIssued, cmd: SetTimezone) -> list[Effec
     return _change(eng, ev, ChatSettings(chat.lang, cmd.zone), "tz.set", zone=cmd.zone)
 
 
-def _change(eng: Engine, ev: CommandIssued, settings: ChatSettings, key: str, **params: object) -> list[Effect]:
+def _change(eng: Engine, ev: CommandIssued, settings: ChatSettings, key: str, **params: str) -> list[Effect]:
     eng.settings[ev.chat] = settings
-    confirmed = eng.chat(ev.chat).reply(ev.sender, key, **params)  # in the new language
+    confirmed = Reply(ev.chat, ev.sender.user, eng.chat(ev.chat).text(key, **params))  # in the new language
     return [ChatSettingsChanged(ev.chat, settings.lang, settings.timezone), confirmed]

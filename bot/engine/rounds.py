@@ -308,16 +308,16 @@ def open_part(eng: Engine, rnd: Round, number: int, now: datetime, deadline: dat
     rnd.advance_at = now + rnd.timer if rnd.timer and not rnd.selftest_of else None
     text, _ = part_message(eng, rnd, number)
     follow = RichBuilder().extend(render.reflection_points(case, number, chat.lang, chat.prefix))
-    buttons: tuple[Button, ...] = ()
+    next_buttons: tuple[Button, ...] = ()
     if rnd.selftest_of:
-        buttons = (render.next_button(case, rnd, number, chat.lang),)
+        next_buttons = (render.next_button(case, rnd, number, chat.lang),)
     else:
         follow.line().extend(after_close_hint(eng, rnd, number))
     return [
         PartOpened(rnd.id, number, now),
         PartClosed(rnd.id, number, now, case.id, {}, rnd.advance_at),
         Post(chat.id, text, key=key),
-        Post(chat.id, follow.build(), buttons),
+        Post(chat.id, follow.build(), next_buttons),
     ]
 
 
