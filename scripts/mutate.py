@@ -67,12 +67,27 @@ def pytest(tests: tuple[str, ...]) -> Outcome:
     return Outcome(result.returncode, time.monotonic() - started, named[0] if named else tail)
 
 
+def load(name_contains: str = "") -> list[Mutation]:
+    return [Mutation.from_yaml(m) for m in yaml.safe_load(LIST.read_text(encoding="utf-8"))
+            if name_contains in m["name"]]
+
+
+def problems(mutations: list[Mutation]) -> list[str]:
+    """What is stale in the list: a text to replace that no longer occurs exactly once, a test path that is gone."""
+    found = []
+    for mutation in mutations:
+        count = (ROOT / mutation.file).read_text(encoding="utf-8").count(mutation.find)
+        if count != 1:
+            found.append(f"{mutation.name}: the text to replace occurs {count} times in {mutation.file}, not once")
+        for test in mutation.tests:
+            if not (ROOT / test.split("::")[0]).exists():
+                found.append(f"{mutation.name}: no test file {test.split('::')[0]}")
+    return found
+
+
 def mutated(mutation: Mutation) -> Outcome:
     path = ROOT / mutation.file
     original = path.read_text(encoding="utf-8")
-    found = original.count(mutation.find)
-    if found != 1:
-        raise SystemExit(f"{mutation.name}: the text to replace occurs {found} times in {mutation.file}, not once")
     stat = path.stat()
     try:
         path.write_text(original.replace(mutation.find, mutation.replace), encoding="utf-8")
@@ -87,8 +102,11 @@ def main() -> int:
     parser.add_argument("-k", default="", help="only mutations whose name contains this")
     parser.add_argument("--baseline", action="store_true", help="first run each mutation's tests unmutated")
     args = parser.parse_args()
-    mutations = [Mutation.from_yaml(m) for m in yaml.safe_load(LIST.read_text(encoding="utf-8"))
-                 if args.k in m["name"]]
+    mutations = load(args.k)
+    stale = problems(mutations)
+    if stale:
+        print("\n".join(stale))
+        return 2
     if args.baseline:
         for tests in dict.fromkeys(m.tests for m in mutations):
             outcome = pytest(tests)
