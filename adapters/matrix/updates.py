@@ -14,8 +14,6 @@ Matrix has no toasts, and the reaction itself shows the vote was taken, so
 what the engine answers a reaction is dropped, except a refusal (voting on a
 closed part, too fast ...), which is posted at most once per user and part so
 toggling reactions cannot make the bot spam the room.
-
-``!leave`` is the adapter's own command: a controller makes the bot leave the room.
 """
 
 from __future__ import annotations
@@ -32,7 +30,7 @@ from adapters.matrix.reactions import ReactionBook, ReactionButton, VoteReaction
 from adapters.matrix.rooms import PLATFORM, Rooms
 from adapters.matrix.transport import MatrixTransport
 from bot.effects import Effect, Reply, TallyChanged, UserForgotten, VoteRecorded
-from bot.events import CommandIssued, NextPressed, Sender, Unknown, VoteCast, VoteWithdrawn
+from bot.events import CommandIssued, NextPressed, Sender, VoteCast, VoteWithdrawn
 from bot.i18n import t
 from bot.pseudonym import Pseudonymizer
 from bot.richtext import plain
@@ -41,7 +39,6 @@ from bot.runner import Runner
 log = logging.getLogger(__name__)
 
 PREFIX = "!"
-LEAVE = "leave"
 MAX_REMEMBERED = 10_000
 UNREADABLE_TEXT = "matrix.undecryptable"
 
@@ -100,9 +97,6 @@ class Updates:
             return False
         private = self.private(room_id)
         controller = self.rooms.controls(self.client.rooms.get(room_id), event.sender)
-        if isinstance(command, Unknown) and command.name == LEAVE:
-            await self._leave(room_id, event, controller or private)
-            return True
         user = self._user(event.sender)
         if private:
             await self.rooms.keep_direct(room_id)
@@ -123,15 +117,6 @@ class Updates:
             await self.transport.notice(room_id, text, reply_to=event_id)
 
         return answer
-
-    async def _leave(self, room_id: str, event: RoomMessageText, allowed: bool) -> None:
-        if not allowed:
-            text = t(self.runner.engine.lang(self.chat(room_id)), "refuse.not_controller", p=PREFIX)
-            await self.transport.notice(room_id, plain(text), reply_to=event.event_id)
-            return
-        log.info("leaving %s on request", room_id)
-        await self.client.room_leave(room_id)
-        await self.rooms.set_direct(room_id, None)
 
     # ---- votes --------------------------------------------------------------
 
