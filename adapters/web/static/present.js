@@ -1,15 +1,23 @@
 // The presenter page follows the chat's round through server-sent events (adapters/web/live.py): a "stage"
-// event replaces the stage (the server escaped it), a "votes" event only the number of votes.  A file of its
-// own, so the page runs under `script-src 'self'` with no inline script.
+// event replaces the stage (the server escaped it), a "votes" event only the number of votes.  The stage carries
+// the chat's language and the page's own texts, so a /lang reaches the title and the status line too.  A file of
+// its own, so the page runs under `script-src 'self'` with no inline script.
 "use strict";
 (() => {
   const root = document.getElementById("present");
   const stage = document.getElementById("stage");
   const status = document.getElementById("status");
-  const show = (state, text) => {
+  const scene = () => stage.querySelector(".scene").dataset;
+  const show = (state) => {
     root.dataset.state = state;
-    status.textContent = text;
+    status.textContent = state === "live" ? "" : scene()[state];
   };
+
+  function adopt() {
+    const shown = stage.querySelector(".scene");
+    document.documentElement.lang = shown.lang;
+    document.title = shown.dataset.title;
+  }
 
   // A projector cannot scroll: shrink the type (down to 55 %) until the stage fits the window.
   function fit() {
@@ -23,9 +31,10 @@
 
   function connect() {
     const source = new EventSource(root.dataset.events);
-    source.onopen = () => show("live", "");
+    source.onopen = () => show("live");
     source.addEventListener("stage", (event) => {
       stage.innerHTML = JSON.parse(event.data);
+      adopt();
       fit();
     });
     source.addEventListener("votes", (event) => {
@@ -34,19 +43,19 @@
     });
     source.onerror = () => {
       if (source.readyState !== EventSource.CLOSED) {
-        show("reconnecting", root.dataset.reconnecting); // the browser tries again by itself
+        show("reconnecting"); // the browser tries again by itself
         return;
       }
       // The server answered with an error: the link was revoked (404), or a proxy stands in for a bot that restarts.
       source.close();
       fetch(window.location.href, { method: "HEAD", cache: "no-store" })
-        .then((response) => (response.status === 404 ? show("gone", root.dataset.gone) : retry()))
+        .then((response) => (response.status === 404 ? show("gone") : retry()))
         .catch(retry);
     };
   }
 
   function retry() {
-    show("reconnecting", root.dataset.reconnecting);
+    show("reconnecting");
     window.setTimeout(connect, 3000);
   }
 

@@ -105,6 +105,20 @@ def test_the_page_reconnects_after_the_bot_is_killed_and_shows_the_state_as_it_i
     assert [e for e in page.errors if not e.startswith("Failed to load resource: net::ERR_")] == []
 
 
+def test_the_page_follows_a_change_of_language_title_and_status_line_included(
+        tmp_path: Path, page, bots: list[ConsoleBot]) -> None:
+    bot = ConsoleBot(tmp_path / "bot.db").start()
+    bots.append(bot)
+    page.goto(bot.link())
+    expect()(page.locator("#present")).to_have_attribute("data-state", "live", timeout=MS)
+    expect()(page).to_have_title("Presentasjon – dilemmabot")
+    bot.say("/lang en")
+    expect()(page).to_have_title("Presenter – dilemmabot", timeout=MS)
+    assert page.evaluate("document.documentElement.lang") == "en"
+    bot.kill()
+    expect()(page.locator("#status")).to_have_text("Connection lost – reconnecting …", timeout=MS)
+
+
 def test_a_renewed_link_stops_the_old_page_and_its_url(tmp_path: Path, page, bots: list[ConsoleBot]) -> None:
     bot = ConsoleBot(tmp_path / "bot.db").start()
     bots.append(bot)
