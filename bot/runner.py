@@ -13,6 +13,9 @@ outbox held back.
 When a commit fails (a full disk), the person is told it was not saved and
 the engine, which already counted it, is rebuilt from the store before it
 sees anything else: it never shows what was not committed.
+
+Posts and the final edits of parts are committed with their records and
+sent again after a restart until the platform took them (:mod:`bot.unsent`).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import OrderedDict
+from collections import OrderedDict, defaultdict, deque
 from datetime import datetime, timedelta, timezone
 from typing import Awaitable, Callable, Protocol, Sequence
 
@@ -41,6 +44,7 @@ from bot.overall import Overall
 from bot.platforms import Capabilities, Platforms
 from bot.richtext import plain
 from bot.store import CommitFailed, MessageBound, Store
+from bot.unsent import Sent, Unsent, lasting
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +91,7 @@ class Pages(Protocol):
 
 
 class Runner:
-    def __init__(self, engine: Engine, store: Store, clock: Clock = utc_now):
+    def __init__(self, engine: Engine, store: Store, clock: Clock = utc_now, last_unsent: int = 0):
         self.engine = engine
         self.store = store
         self.clock = clock
@@ -103,6 +107,8 @@ class Runner:
         self._failures_seen = store.failures  # the engine holds exactly what was committed up to this failure
         self._reloading: asyncio.Task[None] | None = None
         self._recount = False  # live counts are to be shown again, from the reloaded engine
+        self._last_unsent = last_unsent
+        self._unsent: defaultdict[Message, deque[int]] = defaultdict(deque)  # kept messages on their way out
 
     @classmethod
     async def create(cls, library: Library, store: Store, clock: Clock = utc_now,
@@ -113,7 +119,7 @@ class Runner:
                         schedules=snapshot.schedules, overall=Overall(snapshot.overall),
                         last_round_id=snapshot.last_round_id, last_schedule_id=snapshot.last_schedule_id,
                         **engine_options)  # type: ignore[arg-type]
-        return cls(engine, store, clock)
+        return cls(engine, store, clock, await store.last_unsent())
 
     def attach(self, namespace: str, transport: Transport, capabilities: Capabilities) -> None:
         """Serve the chats whose ids start with ``namespace:`` through ``transport``."""
@@ -135,14 +141,18 @@ class Runner:
             log.exception("engine failed on %s", type(event).__name__)
             return []
         to_commit, to_send = split(effects)
+        a_vote = len(to_commit) == 1 and type(to_commit[0]) is VoteRecorded  # the hot path: no post, no timer
+        kept = [] if a_vote else self._keep(to_send)
         try:
-            await self.store.commit(to_commit)
+            await self.store.commit([*to_commit, *kept] if kept else to_commit)
         except CommitFailed:  # logged by the store
             await self._not_saved(event, on_reply)
             await self._catch_up()  # now, so the counts shown are right again without waiting for another event
             return []
+        for unsent in kept:
+            self._unsent[unsent.message].append(unsent.seq)
         timers_moved, asked = False, []
-        if not (len(to_commit) == 1 and type(to_commit[0]) is VoteRecorded):  # a vote has none of these: the hot path
+        if not a_vote:
             timers_moved = any(isinstance(r, CHANGES_TIMERS) for r in to_commit)
             asked = requests(effects)
             await self._refresh_overall(to_commit)
@@ -237,12 +247,34 @@ class Runner:
         finally:
             self._reloading = None
 
+    def _keep(self, messages: list[Message]) -> list[Unsent]:
+        kept = []
+        for message in messages:
+            if lasting(message):
+                self._last_unsent += 1
+                kept.append(Unsent(self._last_unsent, message))
+        return kept
+
+    async def _gone_out(self, message: Message) -> None:
+        """``message`` was sent, or refused for good: if it was kept, it no longer waits."""
+        if not self._unsent:  # most of the time, and always for a vote's answer
+            return
+        waiting = self._unsent.get(message)
+        if waiting is None:
+            return
+        seq = waiting.popleft()
+        if not waiting:
+            del self._unsent[message]
+        with contextlib.suppress(CommitFailed):  # logged by the store; sent again after a restart, at worst
+            await self.store.commit([Sent(seq)])
+
     async def _deliver(self, messages: list[Message], on_reply: ReplyHandler | None = None) -> None:
         for message in messages:
             namespace = Platforms.namespace(message.chat)
             transport = self._transports.get(namespace)
-            if transport is None:
+            if transport is None:  # a kept message waits in the store for a start with its adapter
                 log.warning("no adapter serves %s; dropping a %s", message.chat, type(message).__name__)
+                self._unsent.pop(message, None)
                 continue
             if self.backlog.is_down(namespace):  # behind what already waits, in order
                 self.backlog.hold(namespace, message, on_reply, self.clock())
@@ -253,8 +285,10 @@ class Runner:
                 log.warning("%s cannot be reached (%s); messages wait until it can", namespace, exc)
                 self.backlog.hold(namespace, message, on_reply, self.clock())
                 self._wake.set()
+                continue
             except Exception:
                 log.exception("could not deliver %s to %s", type(message).__name__, message.chat)
+            await self._gone_out(message)
 
     async def _send(self, transport: Transport, message: Message, on_reply: ReplyHandler | None) -> None:
         if isinstance(message, Reply):
@@ -282,6 +316,7 @@ class Runner:
                 except Exception:
                     log.exception("could not deliver %s to %s", type(message).__name__, message.chat)
                 self.backlog.sent(namespace)
+                await self._gone_out(message)
             log.warning("%s can be reached again; what waited has been sent", namespace)
         finally:
             del self._draining[namespace]
@@ -335,7 +370,12 @@ class Runner:
         return max((wake - now).total_seconds(), 0.0)
 
     async def start(self) -> None:
-        """Catch up (missed schedules, lost tally edits), then keep the clock running."""
+        """Catch up (messages not sent before the last stop, missed schedules, lost tally edits), then keep the
+        clock running."""
+        waiting = await self.store.unsent()
+        for unsent in waiting:
+            self._unsent[unsent.message].append(unsent.seq)
+        await self._deliver([unsent.message for unsent in waiting])
         await self.handle(Tick(self.clock()))
         await self._deliver(self.outbox.submit(self.engine.refresh(), self.clock()))
         self._clock_task = asyncio.create_task(self._clock_loop(), name="runner-clock")

@@ -13,7 +13,7 @@ import json
 import logging
 import os
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterable
@@ -28,6 +28,7 @@ from bot.logs import Throttle
 from bot.model import ChatSettings, PartState, Round, SchedulePhase, ScheduledRound
 from bot.overall import STEP
 from bot.refusal import Refused
+from bot.unsent import Sent, Unsent, decode, encode
 
 log = logging.getLogger(__name__)
 
@@ -161,6 +162,10 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (chat, page)
     ) WITHOUT ROWID;
     """,
+    # Posts and final edits, committed with the records that made them, until the platform took them (bot/unsent.py).
+    """
+    CREATE TABLE unsent (id INTEGER PRIMARY KEY, chat TEXT NOT NULL, message TEXT NOT NULL);
+    """,
 ]
 
 
@@ -279,7 +284,7 @@ class ValueDeleted:
     key: str
 
 
-StoreRecord = Record | MessageBound | ValueSet | ValueDeleted | LinkSaved
+StoreRecord = Record | MessageBound | ValueSet | ValueDeleted | LinkSaved | Unsent | Sent
 
 
 _UPSERT_VOTE = ("INSERT INTO votes (round_id, part, user, option, at) VALUES (?, ?, ?, ?, ?) "
@@ -333,6 +338,7 @@ def statements(record: StoreRecord) -> list[tuple[str, tuple[Any, ...]]]:
                     ("DELETE FROM votes WHERE user = ?", (user,)),
                     ("DELETE FROM rounds WHERE selftest_of = ? OR chat = ?", (user, chat)),
                     ("DELETE FROM messages WHERE chat = ?", (chat,)),
+                    ("DELETE FROM unsent WHERE chat = ?", (chat,)),
                     ("DELETE FROM chat_settings WHERE chat = ?", (chat,)),
                     ("DELETE FROM kv WHERE owner = ?", (user,)),
                     ("DELETE FROM answers WHERE user = ?", (user,)),
@@ -340,7 +346,7 @@ def statements(record: StoreRecord) -> list[tuple[str, tuple[Any, ...]]]:
                     ("UPDATE overall_parts SET shown = live, stale = 0 WHERE stale", ())]
         case ChatRenamed(old, new):
             return [(f"UPDATE {table} SET chat = ? WHERE chat = ?", (new, old))
-                    for table in ("rounds", "schedules", "chat_settings", "messages", "web_links")]
+                    for table in ("rounds", "schedules", "chat_settings", "messages", "web_links", "unsent")]
         case ChatSettingsChanged(chat, lang, zone):
             return [("INSERT INTO chat_settings (chat, lang, timezone) VALUES (?, ?, ?) "
                      "ON CONFLICT (chat) DO UPDATE SET lang = excluded.lang, timezone = excluded.timezone",
@@ -360,6 +366,10 @@ def statements(record: StoreRecord) -> list[tuple[str, tuple[Any, ...]]]:
             return [("INSERT OR REPLACE INTO kv (key, value, owner) VALUES (?, ?, ?)", (key, value, owner))]
         case ValueDeleted(key):
             return [("DELETE FROM kv WHERE key = ?", (key,))]
+        case Unsent(seq, message):
+            return [("INSERT INTO unsent (id, chat, message) VALUES (?, ?, ?)", (seq, message.chat, encode(message)))]
+        case Sent(seq):
+            return [("DELETE FROM unsent WHERE id = ?", (seq,))]
         case LinkSaved(chat, page, nonce, digest, at):
             return [("INSERT INTO web_links (chat, page, nonce, digest, created_at) VALUES (?, ?, ?, ?, ?) "
                      "ON CONFLICT (chat, page) DO UPDATE SET nonce = excluded.nonce, digest = excluded.digest, "
@@ -625,6 +635,15 @@ class Store:
                 f"SELECT case_id, part, option, shown FROM overall {where}", params):
             shown.setdefault((case, number), {})[option] = count
         return shown
+
+    async def unsent(self) -> list[Unsent]:
+        """The messages still to be sent, oldest first (each to the chat as it is called now)."""
+        rows = await self._rows("SELECT id, chat, message FROM unsent ORDER BY id")
+        return [Unsent(seq, replace(decode(message), chat=chat)) for seq, chat, message in rows]
+
+    async def last_unsent(self) -> int:
+        rows = await self._rows("SELECT COALESCE(MAX(id), 0) FROM unsent")
+        return int(rows[0][0])
 
     async def message_id(self, chat: str, key: str) -> str | None:
         rows = await self._rows("SELECT platform_id FROM messages WHERE chat = ? AND key = ?", (chat, key))

@@ -1,7 +1,8 @@
 """The Bot API unreachable for a minute mid-round (the emulator stopped and started again on the same port).
 
 The bot keeps running, retries with backoff, and when Telegram is back sends what fell due meanwhile (here the
-results of a part whose timer ran out during the outage); no vote that reached it is lost.
+results of a part whose timer ran out during the outage); no vote that reached it is lost.  And if the bot is
+stopped during the outage, the next start sends what the group has not seen yet.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from . import emulator_process
+from ...clock import Clock
 from .bot_harness import has_buttons, running_bot
 from .conftest import TelegramEnv
 from .emulator_client import Chat, Emulator, User
@@ -63,3 +65,38 @@ async def test_a_minute_without_telegram_loses_nothing(tmp_path) -> None:
         emulator_process.stop(proc)
     assert "Totalt 3 stemmer" in results["text"]  # every vote that reached the bot before the outage
     assert votes == 4
+
+
+async def test_a_bot_stopped_during_an_outage_sends_what_the_group_missed_at_its_next_start(tmp_path) -> None:
+    node = shutil.which("node")
+    assert node is not None and emulator_process.installed(), emulator_process.NPM_HINT
+    log = tmp_path / "emulator.log"
+    proc, url = emulator_process.start(node, log)
+    token = "770000:TEST-stop-in-outage"
+    env = TelegramEnv(url, token, Emulator(url, token))
+    emu = env.client.aio
+    clock = Clock()
+    try:
+        async with running_bot(env, tmp_path, clock=clock) as h:
+            await emu.set_admins(GROUP.id, [ADMIN.id])
+            await h.command(GROUP, ADMIN, "/start jubileum timer 40s")
+            part = await h.wait_message(GROUP, has_buttons)
+            for member in MEMBERS:
+                assert (await h.vote(GROUP, member, part, "v:1:1:red")).startswith("Stemme registrert")
+            emulator_process.stop(proc)  # Telegram is gone; the part's 40 s run out; then the bot is stopped
+            clock.advance(timedelta(seconds=41))
+            await h.bot.runner.tick()
+            assert h.bot.runner.backlog.is_down("telegram")
+
+        proc, _ = emulator_process.start(node, log, port=urlsplit(url).port or 0)
+        for _ in range(10):  # past the update ids the first bot confirmed (see above)
+            await emu.send_message(GROUP, LATE, "hei")
+        async with running_bot(env, tmp_path, clock=clock) as h:
+            results = await h.wait_text(GROUP, "Resultat – Jubileumsmiddagen", timeout=60)
+            clock.advance(timedelta(minutes=1))  # the pause before the next part, on the runner's clock
+            await h.bot.runner.tick()
+            await h.wait_message(GROUP, lambda m: has_buttons(m) and "Del 2 av 3" in m.get("text", ""), timeout=60)
+            assert await h.store.unsent() == []
+    finally:
+        emulator_process.stop(proc)
+    assert "Totalt 3 stemmer" in results["text"]
