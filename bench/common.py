@@ -72,6 +72,9 @@ class NullTransport:
     async def reply(self, message: Reply) -> None:
         self.replies += 1
 
+    async def leave(self, chat: str) -> None:
+        pass
+
 
 class NaiveStore:
     """What most bots do: one ``INSERT`` + ``COMMIT`` per vote, on one aiosqlite connection.

@@ -95,7 +95,14 @@ class Reply:
     private: bool = False
 
 
-Message = Post | Edit | Reply | TallyChanged
+@dataclass(frozen=True)
+class Leave:
+    """The bot leaves ``chat``, as a trainer asked (after its goodbye, which comes first)."""
+
+    chat: str
+
+
+Message = Post | Edit | Reply | TallyChanged | Leave
 
 
 # ---- records --------------------------------------------------------------
@@ -219,7 +226,7 @@ Request = LinkRequested
 Effect = Message | Record | Request
 
 
-_MESSAGES = (Post, Edit, Reply, TallyChanged)
+_MESSAGES = (Post, Edit, Reply, TallyChanged, Leave)
 _REQUESTS = (LinkRequested,)
 
 

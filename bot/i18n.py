@@ -95,6 +95,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "selftest.line": "{p}selftest {id} – {title}",
         "selftest.intro": "Selvtest: du svarer i ditt eget tempo. Etter hvert svar ser du diskusjonspunktene og hvordan andre svarte.",
         "forget.done": "Slettet: alle stemmene og selvtestene dine, overalt. Summer som en gruppe allerede har sett, står.",
+        "leave.bye": "Takk for nå! Jeg forlater gruppen. Legg meg til igjen når dere vil ha et nytt dilemma.",
+        "leave.busy": "Jeg blir til runden er over: avslutt den ({p}stop) og fjern planlagte runder ({p}unschedule) først.",
         "privacy": (
             "Hva lagres?\n"
             "• Stemmene dine, knyttet til et pseudonym (en nøkkelbasert hash av bruker-ID-en din), aldri navnet "
@@ -241,6 +243,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "selftest.line": "{p}selftest {id} – {title}",
         "selftest.intro": "Sjølvtest: du svarar i ditt eige tempo. Etter kvart svar ser du diskusjonspunkta og korleis andre svara.",
         "forget.done": "Sletta: alle røystene og sjølvtestane dine, overalt. Summar som ei gruppe alt har sett, står att.",
+        "leave.bye": "Takk for no! Eg forlèt gruppa. Legg meg til att når de vil ha eit nytt dilemma.",
+        "leave.busy": "Eg blir til runden er over: avslutt han ({p}stop) og fjern planlagde rundar ({p}unschedule) først.",
         "privacy": (
             "Kva blir lagra?\n"
             "• Røystene dine, knytte til eit pseudonym (ein nøkkelbasert hash av brukar-ID-en din), aldri namnet "
@@ -387,6 +391,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "selftest.line": "{p}selftest {id} – {title}",
         "selftest.intro": "Self-test: answer at your own pace. After each answer you see the discussion points and how others answered.",
         "forget.done": "Deleted: all your votes and self-tests, everywhere. Totals a group has already seen remain.",
+        "leave.bye": "Thank you! I am leaving the group. Add me again whenever you want a new dilemma.",
+        "leave.busy": "I stay until the round is over: end it ({p}stop) and remove scheduled rounds ({p}unschedule) first.",
         "privacy": (
             "What is stored?\n"
             "• Your votes, linked to a pseudonym (a keyed hash of your user id), never your name or id. "

@@ -30,7 +30,7 @@ from typing import Awaitable, Callable, Protocol, Sequence
 from bot.backlog import Backlog
 from bot.cases import Library
 from bot.effects import (
-    Edit, Effect, LinkRequested, Message, PartClosed, PartOpened, Post, Reply, RoundFinished, RoundStarted,
+    Edit, Effect, Leave, LinkRequested, Message, PartClosed, PartOpened, Post, Reply, RoundFinished, RoundStarted,
     ScheduleDeleted, ScheduleSaved, TallyChanged, UserForgotten, VoteRecorded, requests, split,
 )
 from bot.engine import Engine
@@ -81,6 +81,9 @@ class Transport(Protocol):
 
     async def reply(self, message: Reply) -> None:
         """Answer one user when there is no better way (e.g. no button press to answer)."""
+
+    async def leave(self, chat: str) -> None:
+        """Leave the group ``chat``."""
 
 
 class Pages(Protocol):
@@ -299,6 +302,9 @@ class Runner:
             edit = self.engine.tally(message.round_id)  # the count as it is now
             if edit is not None:
                 await self._edit(transport, edit)
+        elif isinstance(message, Leave):
+            log.info("leaving %s on a trainer's request", message.chat)
+            await transport.leave(message.chat)
         else:
             await self._edit(transport, message)
 

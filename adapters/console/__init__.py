@@ -91,6 +91,10 @@ class ConsoleTransport:
     async def edit(self, message: Edit, platform_id: str) -> None:
         return None
 
+    async def leave(self, chat: str) -> None:
+        print(f"{self._where(chat)}(dilemmabot left the chat)", file=self.out)
+        self.out.flush()
+
     async def reply(self, message: Reply) -> None:
         if not message.text:
             return  # a silent acknowledgement (Telegram's empty toast)

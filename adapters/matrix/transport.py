@@ -28,7 +28,7 @@ import io
 import logging
 
 import aiohttp
-from nio import AsyncClient, RoomSendResponse, UploadResponse
+from nio import AsyncClient, RoomLeaveError, RoomSendResponse, UploadResponse
 
 from adapters.matrix import content
 from adapters.matrix.reactions import ReactionBook, ReactionButton, reaction_buttons
@@ -82,6 +82,15 @@ class MatrixTransport:
             raise SendFailed(f"{event_type} to {room_id} refused: {resp.status_code} {resp.message}")
         self.sent += 1
         return resp.event_id
+
+    async def leave(self, chat: str) -> None:
+        room_id = self.room(chat)
+        try:
+            resp = await self.client.room_leave(room_id)
+        except UNREACHABLE as exc:
+            raise PlatformDown(f"Matrix: {type(exc).__name__} {exc}") from exc
+        if isinstance(resp, RoomLeaveError):
+            raise SendFailed(f"could not leave {room_id}: {resp.status_code} {resp.message}")
 
     async def post(self, message: Post) -> str:
         room_id = self.room(message.chat)

@@ -129,6 +129,10 @@ class TelegramTransport:
             await self.bot.send_message(self._chat_id(message.chat), to_html(message.text), parse_mode=ParseMode.HTML,
                                         reply_parameters=quote)
 
+    async def leave(self, chat: str) -> None:
+        with reachable():
+            await self.bot.leave_chat(self._chat_id(chat))
+
     async def to_private_chat(self, user_id: int, message: Reply) -> bool:
         """Send ``message`` to the person's private chat with the bot; False if the bot may not write there first."""
         try:

@@ -1,4 +1,4 @@
-"""The chat itself: help, the list of cases, language and time zone, what is stored, and ``/forget``."""
+"""The chat itself: help, the list of cases, language and time zone, what is stored, ``/forget`` and ``/leave``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.commands import CommandSpec, UsageError
-from bot.effects import ChatSettingsChanged, Effect, Reply, UserForgotten
+from bot.effects import ChatSettingsChanged, Effect, Leave, Reply, UserForgotten
 from bot.engine.context import Chat, echo
 from bot.events import Command, CommandIssued
 from bot.i18n import LANGUAGES
@@ -35,6 +35,11 @@ class Privacy(Command):
 
 @dataclass(frozen=True)
 class Forget(Command):
+    pass
+
+
+@dataclass(frozen=True)
+class LeaveChat(Command):
     pass
 
 
@@ -126,6 +131,14 @@ def forget(eng: Engine, ev: CommandIssued, cmd: Forget) -> list[Effect]:
     done = eng.chat(ev.chat).reply(ev.sender, "forget.done")  # in the chat's language, before its settings go
     eng.settings.pop(ev.chat, None)
     return [UserForgotten(user, ev.chat), done]
+
+
+def leave(eng: Engine, ev: CommandIssued, cmd: LeaveChat) -> list[Effect]:
+    """Say goodbye and leave the group; not while a round runs or one is scheduled there (it would never end)."""
+    chat = eng.chat(ev.chat)
+    if eng.running(ev.chat) is not None or eng.schedules_of(ev.chat):
+        return chat.refuse(ev.sender, "leave.busy")
+    return [chat.reply(ev.sender, "leave.bye"), Leave(ev.chat)]
 
 
 def set_language(eng: Engine, ev: CommandIssued, cmd: SetLanguage) -> list[Effect]:

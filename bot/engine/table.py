@@ -90,4 +90,6 @@ COMMANDS = CommandTable([
                       "en": "delete your votes and self-tests"}),
     CommandSpec("privacy", chats.Privacy, chats.privacy,
                 help={"nb": "hva som lagres", "nn": "kva som blir lagra", "en": "what is stored"}),
+    CommandSpec("leave", chats.LeaveChat, chats.leave, control=True, where=Where.GROUP,
+                help={"nb": "boten forlater gruppen", "nn": "boten forlèt gruppa", "en": "the bot leaves the group"}),
 ])

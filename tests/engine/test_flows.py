@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.effects import (
-    ChatSettingsChanged, Edit, PartClosed, PartOpened, Post, Reply, RoundFinished, RoundStarted, ScheduleDeleted,
+    ChatSettingsChanged, Edit, Leave, PartClosed, PartOpened, Post, Reply, RoundFinished, RoundStarted, ScheduleDeleted,
     ScheduleSaved, TallyChanged, UserForgotten, VoteRecorded,
 )
 from bot.engine import Engine
-from bot.engine.chats import Forget, SetLanguage, SetTimezone
+from bot.engine.chats import Forget, LeaveChat, SetLanguage, SetTimezone
 from bot.engine.rounds import CloseVoting, NextPart, ShowResults, StartRound, StopRound, Vote
 from bot.engine.schedules import ListSchedules, Schedule, Unschedule
 from bot.engine.selftest import SelfTest
@@ -297,3 +297,16 @@ def test_vote_command_in_selftest_and_next_command(drive: Driver) -> None:
     drive.cmd(DM, "alice", Vote("2"), private=True)
     assert drive.engine.round(rid).parts[0].votes == {"alice": "green"}
     assert of(drive.cmd(DM, "alice", NextPart(), private=True), PartOpened)[0].part == 2
+
+
+def test_leave_comes_after_the_goodbye_and_never_while_a_round_runs_or_waits(drive: Driver) -> None:
+    drive.cmd(G, "trainer", StartRound("tre"), controller=True)
+    busy = drive.cmd(G, "trainer", LeaveChat(), controller=True)
+    assert not of(busy, Leave) and replies(busy)[0].refused
+    drive.cmd(G, "trainer", StopRound(), controller=True)
+    schedule(drive, "in 2h")
+    assert not of(drive.cmd(G, "trainer", LeaveChat(), controller=True), Leave)
+    drive.cmd(G, "trainer", Unschedule(1), controller=True)
+    bye = drive.cmd(G, "trainer", LeaveChat(), controller=True)
+    assert [type(e) for e in bye] == [Reply, Leave] and of(bye, Leave)[0].chat == G
+    assert to_plain(replies(bye)[0].text).startswith("Takk for nå!")

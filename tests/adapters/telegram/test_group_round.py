@@ -195,3 +195,21 @@ async def test_a_round_carries_on_when_the_group_becomes_a_supergroup(telegram_s
     assert "2 votes in all" in results["text"]  # the vote from before is kept
     assert tally_line(results["text"], "Red light") == tally_line(results["text"], "Green light") == "1 (50 %)"
     assert h.errors == [] and errors_logged(caplog) == []
+
+
+async def test_leave_says_goodbye_and_leaves_but_not_mid_round_nor_for_a_member(telegram_sandbox, tmp_path):
+    async with running_bot(telegram_sandbox, tmp_path) as h:
+        await h.emu.set_admins(GROUP.id, [ADMIN.id])
+        await h.command(GROUP, ADMIN, "/start jubileum")
+        await h.wait_message(GROUP, has_buttons)
+        busy = await h.reply_to(GROUP, await h.command(GROUP, ADMIN, "/leave"))
+        assert busy["text"].startswith("Jeg blir til runden er over")
+        refused = await h.reply_to(GROUP, await h.command(GROUP, BJORN, "/leave"))
+        assert refused["text"] == "Beklager, bare administratorer og kursledere kan gjøre det her."
+        assert h.emu.sync.calls("leaveChat") == []
+
+        await h.command(GROUP, ADMIN, "/stop")
+        bye = await h.reply_to(GROUP, await h.command(GROUP, ADMIN, "/leave"))
+        assert bye["text"].startswith("Takk for nå! Jeg forlater gruppen.")
+        left = await h.emu.wait_for(lambda: h.emu.sync.calls("leaveChat"))
+        assert [str(c["params"]["chat_id"]) for c in left] == [str(GROUP.id)]
