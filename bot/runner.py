@@ -53,6 +53,7 @@ Listener = Callable[[list[Effect]], None]
 Clock = Callable[[], datetime]
 IDLE_WAKEUP = timedelta(seconds=30)
 MESSAGE_IDS_KEPT = 10_000  # platform ids of recent keyed messages; older ones are read from the store
+SENT_FLUSH = timedelta(seconds=1)  # a sent message's row is deleted within this, with or without another commit
 STORE_RETRY = timedelta(seconds=10)  # while commits fail, timers are tried again this often, not in a busy loop
 # Records after which Engine.next_wakeup may answer differently (a vote never does).
 CHANGES_TIMERS = (RoundStarted, PartOpened, PartClosed, RoundFinished, ScheduleSaved, ScheduleDeleted)
@@ -112,6 +113,8 @@ class Runner:
         self._recount = False  # live counts are to be shown again, from the reloaded engine
         self._last_unsent = last_unsent
         self._unsent: defaultdict[Message, deque[int]] = defaultdict(deque)  # kept messages on their way out
+        self._sent: list[Sent] = []  # kept messages now sent: they leave the store with the next commit
+        self._flush_at = 0.0  # the event loop's time by which _sent is committed if no event's commit took it
 
     @classmethod
     async def create(cls, library: Library, store: Store, clock: Clock = utc_now,
@@ -146,9 +149,11 @@ class Runner:
         to_commit, to_send = split(effects)
         a_vote = len(to_commit) == 1 and type(to_commit[0]) is VoteRecorded  # the hot path: no post, no timer
         kept = [] if a_vote else self._keep(to_send)
+        sent, self._sent = self._sent, []
         try:
-            await self.store.commit([*to_commit, *kept] if kept else to_commit)
+            await self.store.commit([*sent, *to_commit, *kept] if kept or sent else to_commit)
         except CommitFailed:  # logged by the store
+            self._sent[:0] = sent
             await self._not_saved(event, on_reply)
             await self._catch_up()  # now, so the counts shown are right again without waiting for another event
             return []
@@ -258,20 +263,38 @@ class Runner:
                 kept.append(Unsent(self._last_unsent, message))
         return kept
 
-    async def _gone_out(self, message: Message) -> None:
-        """``message`` was sent, or refused for good: if it was kept, it no longer waits."""
+    def _gone_out(self, message: Message, done: list[Sent]) -> None:
+        """``message`` was sent, or refused for good: if it was kept, it no longer waits (added to ``done``)."""
         if not self._unsent:  # most of the time, and always for a vote's answer
             return
         waiting = self._unsent.get(message)
         if waiting is None:
             return
-        seq = waiting.popleft()
+        done.append(Sent(waiting.popleft()))
         if not waiting:
             del self._unsent[message]
-        with contextlib.suppress(CommitFailed):  # logged by the store; sent again after a restart, at worst
-            await self.store.commit([Sent(seq)])
+
+    def _mark_sent(self, done: list[Sent]) -> None:
+        if not done:
+            return
+        if not self._sent:
+            self._flush_at = asyncio.get_running_loop().time() + SENT_FLUSH.total_seconds()
+            self._wake.set()  # the clock loop's next wait ends by then
+        self._sent += done
+
+    async def _flush_sent(self) -> None:
+        """Commit what was sent, if no event's commit took it along meanwhile (the clock loop calls this within
+        :data:`SENT_FLUSH`).  A message sent since the last commit is sent again after a crash, at worst."""
+        sent, self._sent = self._sent, []
+        if sent:
+            try:
+                await self.store.commit(sent)
+            except CommitFailed:  # logged by the store; tried again with the next commit, or after a pause
+                self._sent[:0] = sent
+                self._flush_at = asyncio.get_running_loop().time() + STORE_RETRY.total_seconds()
 
     async def _deliver(self, messages: list[Message], on_reply: ReplyHandler | None = None) -> None:
+        done: list[Sent] = []
         for message in messages:
             namespace = Platforms.namespace(message.chat)
             transport = self._transports.get(namespace)
@@ -291,7 +314,8 @@ class Runner:
                 continue
             except Exception:
                 log.exception("could not deliver %s to %s", type(message).__name__, message.chat)
-            await self._gone_out(message)
+            self._gone_out(message, done)
+        self._mark_sent(done)
 
     async def _send(self, transport: Transport, message: Message, on_reply: ReplyHandler | None) -> None:
         if isinstance(message, Reply):
@@ -311,6 +335,7 @@ class Runner:
     async def _drain(self, namespace: str) -> None:
         """Send what waited for ``namespace``, in order, until it is all out or the platform fails again."""
         transport = self._transports[namespace]
+        done: list[Sent] = []
         try:
             while (waiting := self.backlog.first(namespace)) is not None:
                 message, on_reply = waiting
@@ -322,11 +347,12 @@ class Runner:
                 except Exception:
                     log.exception("could not deliver %s to %s", type(message).__name__, message.chat)
                 self.backlog.sent(namespace)
-                await self._gone_out(message)
+                self._gone_out(message, done)
             log.warning("%s can be reached again; what waited has been sent", namespace)
         finally:
             del self._draining[namespace]
             self._wake.set()
+            self._mark_sent(done)
 
     async def _post(self, transport: Transport, message: Post) -> None:
         platform_id = await transport.post(message)
@@ -396,15 +422,21 @@ class Runner:
                 await self._clock_task
             self._clock_task = None
         await self._deliver(self.outbox.due(self.clock() + timedelta(days=1)))
+        await self._flush_sent()
 
     async def _clock_loop(self) -> None:
         while True:
             self._wake.clear()
+            wait = self.seconds_to_next()
+            if self._sent:
+                wait = min(wait, max(self._flush_at - asyncio.get_running_loop().time(), 0.0))
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self.seconds_to_next()):
+                async with asyncio.timeout(wait):
                     await self._wake.wait()
-            if self.seconds_to_next() <= 0:
-                try:
+            try:
+                if self._sent and asyncio.get_running_loop().time() >= self._flush_at:
+                    await self._flush_sent()
+                if self.seconds_to_next() <= 0:
                     await self.tick()
-                except Exception:
-                    log.exception("clock tick failed")
+            except Exception:
+                log.exception("clock tick failed")

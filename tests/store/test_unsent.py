@@ -6,6 +6,7 @@ posts and the final edits of parts are sent at the next start, in order, as the 
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from bot.cases import load_library
@@ -90,7 +91,9 @@ async def test_a_stop_while_the_platform_is_down_loses_no_post_nor_closing_edit(
 async def test_what_went_out_is_not_sent_again_after_a_restart(open_store: StoreOpener, tmp_path: Path) -> None:
     db = tmp_path / "bot.db"
     first_platform = Platform()
-    await play(await bot(open_store, db, first_platform))
+    first = await bot(open_store, db, first_platform)
+    await play(first)
+    await first.stop()
     assert first_platform.taken
     platform = Platform()
     again = await bot(open_store, db, platform)
@@ -99,9 +102,24 @@ async def test_what_went_out_is_not_sent_again_after_a_restart(open_store: Store
     assert [m for m in platform.taken if lasting(m)] == []
 
 
+async def test_a_running_bot_deletes_what_went_out_without_waiting_for_another_event(
+        open_store: StoreOpener, tmp_path: Path) -> None:
+    runner = await bot(open_store, tmp_path / "bot.db", Platform())
+    await runner.start()
+    await play(runner)  # the rows of the last event's messages have no later commit to go with
+    for _ in range(600):  # 30 s: only a hang reaches it (the runner commits them within SENT_FLUSH)
+        if not await runner.store.unsent():
+            break
+        await asyncio.sleep(0.05)
+    remaining = await runner.store.unsent()
+    await runner.stop()
+    assert remaining == []
+
+
 async def test_a_message_the_platform_refuses_for_good_is_not_kept(open_store: StoreOpener, tmp_path: Path) -> None:
     runner = await bot(open_store, tmp_path / "bot.db", Platform(refuses=True))
     await play(runner)
+    await runner.stop()
     assert await runner.store.unsent() == []
 
 
