@@ -263,24 +263,19 @@ class Runner:
                 kept.append(Unsent(self._last_unsent, message))
         return kept
 
-    def _gone_out(self, message: Message, done: list[Sent]) -> None:
-        """``message`` was sent, or refused for good: if it was kept, it no longer waits (added to ``done``)."""
+    def _gone_out(self, message: Message) -> None:
+        """``message`` was sent, or refused for good: if it was kept, it no longer waits."""
         if not self._unsent:  # most of the time, and always for a vote's answer
             return
         waiting = self._unsent.get(message)
         if waiting is None:
             return
-        done.append(Sent(waiting.popleft()))
-        if not waiting:
-            del self._unsent[message]
-
-    def _mark_sent(self, done: list[Sent]) -> None:
-        if not done:
-            return
         if not self._sent:
             self._flush_at = asyncio.get_running_loop().time() + SENT_FLUSH.total_seconds()
             self._wake.set()  # the clock loop's next wait ends by then
-        self._sent += done
+        self._sent.append(Sent(waiting.popleft()))
+        if not waiting:
+            del self._unsent[message]
 
     async def _flush_sent(self) -> None:
         """Commit what was sent, if no event's commit took it along meanwhile (the clock loop calls this within
@@ -294,7 +289,6 @@ class Runner:
                 self._flush_at = asyncio.get_running_loop().time() + STORE_RETRY.total_seconds()
 
     async def _deliver(self, messages: list[Message], on_reply: ReplyHandler | None = None) -> None:
-        done: list[Sent] = []
         for message in messages:
             namespace = Platforms.namespace(message.chat)
             transport = self._transports.get(namespace)
@@ -314,8 +308,7 @@ class Runner:
                 continue
             except Exception:
                 log.exception("could not deliver %s to %s", type(message).__name__, message.chat)
-            self._gone_out(message, done)
-        self._mark_sent(done)
+            self._gone_out(message)
 
     async def _send(self, transport: Transport, message: Message, on_reply: ReplyHandler | None) -> None:
         if isinstance(message, Reply):
@@ -335,7 +328,6 @@ class Runner:
     async def _drain(self, namespace: str) -> None:
         """Send what waited for ``namespace``, in order, until it is all out or the platform fails again."""
         transport = self._transports[namespace]
-        done: list[Sent] = []
         try:
             while (waiting := self.backlog.first(namespace)) is not None:
                 message, on_reply = waiting
@@ -347,12 +339,11 @@ class Runner:
                 except Exception:
                     log.exception("could not deliver %s to %s", type(message).__name__, message.chat)
                 self.backlog.sent(namespace)
-                self._gone_out(message, done)
+                self._gone_out(message)
             log.warning("%s can be reached again; what waited has been sent", namespace)
         finally:
             del self._draining[namespace]
             self._wake.set()
-            self._mark_sent(done)
 
     async def _post(self, transport: Transport, message: Post) -> None:
         platform_id = await transport.post(message)
